@@ -80,3 +80,37 @@ int kr_cli_finish(int status)
 	}
 	return status;
 }
+
+static void usage(FILE *f, const char *tool, const char *purpose,
+		  const struct kr_cli_command *cmds)
+{
+	fprintf(f, "usage: %s COMMAND [OPTIONS]\n%s\n\ncommands:\n", tool, purpose);
+	for (const struct kr_cli_command *c = cmds; c->name; c++)
+		fprintf(f, "  %-12s %s\n", c->name, c->summary);
+	fprintf(f, "\n'%s COMMAND --help' describes a command; see %s(1).\n", tool, tool);
+}
+
+int kr_cli_dispatch(const char *tool, const char *purpose, const struct kr_cli_command *cmds,
+		    int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr, tool, purpose, cmds);
+		return KR_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout, tool, purpose, cmds);
+		return kr_cli_finish(KR_EXIT_OK);
+	}
+	if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("%s (keyroll) %s\n", tool, KEYROLL_VERSION);
+		return kr_cli_finish(KR_EXIT_OK);
+	}
+	for (const struct kr_cli_command *c = cmds; c->name; c++) {
+		if (strcmp(c->name, cmd) == 0)
+			return kr_cli_finish(c->fn(argc - 1, argv + 1));
+	}
+	kr_cli_error("unknown command '%s'", cmd);
+	usage(stderr, tool, purpose, cmds);
+	return KR_EXIT_USAGE;
+}

@@ -27,4 +27,20 @@ int kr_cli_confirm(const char *prompt);
  * status to use (status unchanged when stdout is fine). */
 int kr_cli_finish(int status);
 
+/* A subcommand: fn gets argc/argv starting at the subcommand's name and
+ * returns an exit status. */
+struct kr_cli_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+/*
+ * main() of a tool with subcommands: handles -h/--help (usage on stdout,
+ * exit 0), -V/--version, unknown or missing subcommands (usage on stderr,
+ * exit 2), runs the subcommand and checks stdout for write errors.
+ */
+int kr_cli_dispatch(const char *tool, const char *purpose, const struct kr_cli_command *cmds,
+		    int argc, char **argv);
+
 #endif

@@ -1,0 +1,18 @@
+/*
+ * keyroll-ceremony - run scripted, witnessed key ceremonies with a tamper-evident audit log.
+ *
+ * Failure policy: steps run in order and cannot be skipped; every step is a
+ * CBOR record in a hash chain, fsync'd before the next; a damaged log is
+ * refused, never repaired silently.
+ */
+#include "lib/cli.h"
+#include "ceremony/commands.h"
+
+static const struct kr_cli_command commands[] = {
+	{NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	return kr_cli_dispatch("keyroll-ceremony", "Scripted key ceremonies with quorum, witnesses and an audit log.", commands, argc, argv);
+}

@@ -1,0 +1,9 @@
+/*
+ * commands.h - the subcommands of keyroll-hsm.  Each takes the arguments
+ * after the tool name (argv[0] is the subcommand) and returns the exit status
+ * of DESIGN.md.
+ */
+#ifndef KR_HSM_COMMANDS_H
+#define KR_HSM_COMMANDS_H
+
+#endif

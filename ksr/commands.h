@@ -1,0 +1,9 @@
+/*
+ * commands.h - the subcommands of keyroll-ksr.  Each takes the arguments
+ * after the tool name (argv[0] is the subcommand) and returns the exit status
+ * of DESIGN.md.
+ */
+#ifndef KR_KSR_COMMANDS_H
+#define KR_KSR_COMMANDS_H
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * keyroll-ksr - the ZSK operator's side: build KSRs, validate them, accept SKRs.
+ *
+ * Failure policy: an SKR is accepted only if every bundle, key and signature
+ * matches the KSR and chains to a trusted KSK; every check is reported by
+ * name; outputs are written atomically and nothing is written on failure.
+ */
+#include "lib/cli.h"
+#include "ksr/commands.h"
+
+static const struct kr_cli_command commands[] = {
+	{NULL, NULL, NULL},
+};
+
+int main(int argc, char **argv)
+{
+	return kr_cli_dispatch("keyroll-ksr", "ZSK operator: Key Signing Requests and Signed Key Response acceptance.", commands, argc, argv);
+}

@@ -1,0 +1,9 @@
+/*
+ * commands.h - the subcommands of keyroll-skr.  Each takes the arguments
+ * after the tool name (argv[0] is the subcommand) and returns the exit status
+ * of DESIGN.md.
+ */
+#ifndef KR_SKR_COMMANDS_H
+#define KR_SKR_COMMANDS_H
+
+#endif
