@@ -7,7 +7,13 @@ set -u
 : "${BIN:?}" "${BUILD:?}"
 export BIN BUILD
 export TOP="$(pwd)"
-export SHARED="${SHARED:-$(cd "$TOP/../shared" 2>/dev/null && pwd)}"
+# shared/ sits beside the clone (CI, /work/main) or two levels up (worktrees).
+if [ -z "${SHARED:-}" ]; then
+	for d in "$TOP/../shared" "$TOP/../../shared"; do
+		[ -d "$d/testdata" ] && { SHARED=$(cd "$d" && pwd); break; }
+	done
+fi
+export SHARED="${SHARED:?shared/ with testdata not found beside the source tree}"
 export TESTDATA="$SHARED/testdata"
 pass=0 fail=0 skip=0 failed=""
 log_dir="$BUILD/test-logs"
