@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 
 #include "lib/dnssec.h"
 #include "lib/error.h"
@@ -241,7 +242,7 @@ static int parse_edit(const char *file, const char *from, const char *to, char *
 {
 	size_t len;
 	char *text = read_data(file, &len);
-	char *buf = malloc(len + strlen(to) + 1);
+	char *buf = malloc(len + (to ? strlen(to) : 0) + 1);
 	assert_non_null(buf);
 	char *at = from ? strstr(text, from) : NULL;
 	if (from) {
@@ -274,8 +275,12 @@ static void test_refused(void **state)
 	const char *ksr = "ksr-3.2.6.txt", *skr = "skr-3.2.6.txt";
 	assert_int_equal(parse_edit(ksr, NULL, NULL, err, sizeof(err)), 0);
 	/* truncated: the closing line is gone */
-	assert_int_equal(parse_edit(ksr, ";; KeySigningRequest 1.0 generated", "", err, sizeof(err)),
-			 KR_EMALFORMED);
+	assert_int_equal(parse_edit(ksr,
+				    ";; KeySigningRequest 1.0 generated at 2026-11-22T16:22:52Z by "
+				    "Knot DNS 3.2.6\n",
+				    "", err, sizeof(err)),
+			 KR_ETRUNC);
+	assert_non_null(strstr(err, "truncated"));
 	assert_int_equal(parse_edit(ksr, ";; KeySigningRequest 1.0 generated",
 				    ";; KeySigningRequest 1.0 generated at", err, sizeof(err)),
 			 KR_EMALFORMED);
