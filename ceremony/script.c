@@ -708,8 +708,9 @@ int kr_answers_load(const char *path, struct kr_answers **out, char *why, size_t
 	if (path == NULL || out == NULL)
 		return KR_EINVAL;
 	struct fy_document *doc = NULL;
+	char *text = NULL;
 	struct kr_answers *a = calloc(1, sizeof(*a));
-	int rc = a ? kr_yaml_load(path, &doc, why, whysize) : KR_ENOMEM;
+	int rc = a ? kr_yaml_load(path, &doc, &text, why, whysize) : KR_ENOMEM;
 	if (rc != KR_OK)
 		goto out;
 	struct fy_node *root = fy_document_root(doc);
@@ -723,6 +724,7 @@ int kr_answers_load(const char *path, struct kr_answers **out, char *why, size_t
 out:
 	if (doc != NULL)
 		fy_document_destroy(doc);
+	free(text);
 	kr_answers_free(a);
 	return rc;
 }

@@ -54,8 +54,11 @@ int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *
 	return rc;
 }
 
-int kr_yaml_load(const char *path, struct fy_document **out, char *why, size_t whysize)
+int kr_yaml_load(const char *path, struct fy_document **out, char **text, char *why,
+		 size_t whysize)
 {
+	if (text == NULL)
+		return KR_EINVAL;
 	uint8_t *buf = NULL;
 	size_t len = 0;
 	int rc = kr_read_file(path, KR_YAML_MAX_SIZE, &buf, &len);
@@ -65,7 +68,10 @@ int kr_yaml_load(const char *path, struct fy_document **out, char *why, size_t w
 		return rc;
 	}
 	rc = kr_yaml_parse((const char *)buf, len, out, why, whysize);
-	free(buf);
+	if (rc == KR_OK)
+		*text = (char *)buf;
+	else
+		free(buf);
 	return rc;
 }
 

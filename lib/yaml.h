@@ -16,10 +16,12 @@
 
 #define KR_YAML_MAX_SIZE (1024 * 1024)
 
-/* Parse path (or "-") into *out (caller frees with fy_document_destroy()).
+/* Parse path (or "-") into *out.  The document points into *text, the file's
+ * contents: free() it only after fy_document_destroy(*out).
  * KR_EMALFORMED with "line L column C: message" in why on a syntax error. */
-int kr_yaml_load(const char *path, struct fy_document **out, char *why, size_t whysize);
-/* The same for a buffer. */
+int kr_yaml_load(const char *path, struct fy_document **out, char **text, char *why,
+		 size_t whysize);
+/* The same for a buffer, which must outlive the document. */
 int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *why,
 		  size_t whysize);
 
