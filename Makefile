@@ -109,7 +109,7 @@ fuzz:
 	@mkdir -p build/fuzz
 	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
 	  for m in $(MODULES); do for s in $$(ls $$m/*.c 2>/dev/null | grep -v /main.c); do echo $$s; done; done > build/fuzz/srcs; \
-	  echo "clang $$n"; clang -std=c11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
+	  echo "clang $$n"; clang -std=c11 -D_GNU_SOURCE -DKEYROLL_VERSION='"$(VERSION)"' -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
 	    -o build/fuzz/$$n $$f $$(cat build/fuzz/srcs) $(LDLIBS_ALL) || exit 1; done
 
 install: all

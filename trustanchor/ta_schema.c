@@ -34,7 +34,11 @@ static void collect(void *ctx, xmlErrorPtr e)
 	struct errsink *s = ctx;
 	if (s->buf == NULL || s->len == 0 || s->buf[0] != '\0' || e == NULL || e->message == NULL)
 		return;
-	snprintf(s->buf, s->len, "line %d: %s", e->line, e->message);
+	const xmlNode *n = e->node;
+	if (n != NULL && n->type == XML_ELEMENT_NODE)
+		snprintf(s->buf, s->len, "line %d: <%s>: %s", e->line, n->name, e->message);
+	else
+		snprintf(s->buf, s->len, "line %d: %s", e->line, e->message);
 	s->buf[strcspn(s->buf, "\n")] = '\0';
 }
 
