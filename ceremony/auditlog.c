@@ -473,7 +473,7 @@ int kr_audit_seal(struct kr_audit_writer *w, const struct kr_signer *signer, uin
 	uint8_t msg[sizeof(KR_AUDIT_SEAL_CONTEXT) + KR_AUDIT_HASH_LEN], sig[KR_SIG_MAX];
 	size_t rlen = 0, msg_len = 0, sig_len = sizeof(sig), len = 0;
 	uint8_t *buf = NULL;
-	cbor_item_t *seal = NULL;
+	cbor_item_t *seal = NULL, *close = NULL;
 	int rc = kr_dnskey_rdata(&signer->key, rdata, sizeof(rdata), &rlen);
 	if (rc != KR_OK)
 		return rc;
@@ -481,10 +481,20 @@ int kr_audit_seal(struct kr_audit_writer *w, const struct kr_signer *signer, uin
 		/* resumed after a crash between close and seal: sign that close */
 		memcpy(h, w->head, sizeof(h));
 	} else {
-		if (kr_cbor_get(close_data, "audit-key", NULL) == NULL &&
-		    (rc = kr_cbor_put(close_data, "audit-key", kr_cbor_bytes(rdata, rlen))) != KR_OK)
-			return rc;
-		if ((rc = build_record(w, "close", time, close_data, &buf, &len, h)) != KR_OK)
+		/* the caller's fields, then the audit key */
+		size_t n = cbor_map_size(close_data);
+		struct cbor_pair *pairs = cbor_map_handle(close_data);
+		close = cbor_new_definite_map(n + 1);
+		rc = close ? KR_OK : KR_ENOMEM;
+		for (size_t i = 0; rc == KR_OK && i < n; i++) {
+			if (!cbor_map_add(close, (struct cbor_pair){.key = pairs[i].key,
+								    .value = pairs[i].value}))
+				rc = KR_ENOMEM;
+		}
+		if (rc == KR_OK)
+			rc = kr_cbor_put(close, "audit-key", kr_cbor_bytes(rdata, rlen));
+		if (rc != KR_OK ||
+		    (rc = build_record(w, "close", time, close, &buf, &len, h)) != KR_OK)
 			goto out;
 	}
 	/* Sign and check the signature before writing the close record, so a
@@ -517,6 +527,8 @@ out:
 	free(buf);
 	if (seal != NULL)
 		cbor_decref(&seal);
+	if (close != NULL)
+		cbor_decref(&close);
 	return rc;
 }
 

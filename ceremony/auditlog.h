@@ -80,9 +80,10 @@ int kr_audit_reopen(const char *path, const struct kr_audit_view *v,
  * After a failed write the writer refuses further records. */
 int kr_audit_append(struct kr_audit_writer *w, const char *type, uint64_t time,
 		    const cbor_item_t *data, uint8_t hash[KR_AUDIT_HASH_LEN]);
-/* Append the close record and the seal signed by signer.  close_data stays
- * the caller's, but "audit-key" (signer->key's RDATA) is added to it.  head
- * gets the close record's hash. */
+/* Append the close record (close_data's fields, borrowed, then "audit-key":
+ * signer->key's RDATA) and the seal signed by signer.  head gets the close
+ * record's hash.  After a crash between the two, a writer reopened on the
+ * log signs the close record already there. */
 int kr_audit_seal(struct kr_audit_writer *w, const struct kr_signer *signer, uint64_t time,
 		  cbor_item_t *close_data, uint8_t head[KR_AUDIT_HASH_LEN]);
 /* Records written so far (the next sequence number). */

@@ -278,8 +278,12 @@ static int get_initials(struct runner *r, const struct kr_step *st, struct answe
 				return KR_OK;
 		const struct kr_participant *p = by_initials(r, a->initials);
 		if (r->answers != NULL) {
-			kr_cli_error("step %s: %s %s hold none of the step's roles", st->id,
-				     p ? p->name : a->initials, p ? "does not" : "(unknown initials) do not");
+			if (p != NULL)
+				kr_cli_error("step %s: %s (%s) holds none of the step's roles", st->id,
+					     p->name, a->initials);
+			else
+				kr_cli_error("step %s: initials %s belong to no participant", st->id,
+					     a->initials);
 			return KR_EPOLICY;
 		}
 		printf("   %s: not a participant holding one of the step's roles\n", a->initials);
@@ -1008,12 +1012,20 @@ int ceremony_cmd_run(int argc, char **argv)
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-		if (snprintf(path, sizeof(path), "%s/%.*s-%s.cbor", log_dir, (int)blen, base, stamp) >=
-		    (int)sizeof(path)) {
-			status = kr_cli_fail(KR_ETOOBIG, "log path");
-			goto out;
+		/* a new file: never append to an existing log by accident */
+		rc = KR_EEXIST;
+		for (int n = 1; rc == KR_EEXIST && n < 100; n++) {
+			char suffix[8] = "";
+			if (n > 1)
+				snprintf(suffix, sizeof(suffix), "-%d", n);
+			if (snprintf(path, sizeof(path), "%s/%.*s-%s%s.cbor", log_dir, (int)blen, base,
+				     stamp, suffix) >= (int)sizeof(path)) {
+				status = kr_cli_fail(KR_ETOOBIG, "log path");
+				goto out;
+			}
+			rc = kr_audit_create(path, &r.log);
 		}
-		if ((rc = kr_audit_create(path, &r.log)) != KR_OK) {
+		if (rc != KR_OK) {
 			status = kr_cli_fail(rc, "creating the audit log %s", path);
 			goto out;
 		}
