@@ -65,7 +65,7 @@ static int setup(void **state)
 	assert_int_equal(kr_audit_append(w, "participants", 1001, d, NULL), KR_OK);
 	cbor_decref(&d);
 	for (int i = 1; i <= 3; i++) {
-		char id[8];
+		char id[16];
 		snprintf(id, sizeof(id), "1.%d", i);
 		d = step_data(id);
 		assert_int_equal(kr_audit_append(w, "step", 1001 + (uint64_t)i, d, NULL), KR_OK);
