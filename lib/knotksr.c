@@ -151,9 +151,15 @@ static int header_line(struct reader *r, const char *line)
 		return KR_OK;
 	}
 	int64_t t = 0;
-	if (!isdigit((unsigned char)*p))
+	size_t ndigits = strspn(p, "0123456789");
+	if (ndigits == 0)
 		return fail(r->errbuf, r->errlen, KR_EMALFORMED,
 			    "line %zu: %s header without a time", r->lineno, word);
+	if (ndigits == 14)
+		return fail(r->errbuf, r->errlen, KR_EMALFORMED,
+			    "line %zu: a YYYYMMDDHHMMSS header time: this looks like a BIND "
+			    "dnssec-ksr file, which keyroll does not read (docs/knot-interop.md)",
+			    r->lineno);
 	for (; isdigit((unsigned char)*p); p++) {
 		t = t * 10 + (*p - '0');
 		if (t > UINT32_MAX)

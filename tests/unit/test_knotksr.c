@@ -297,6 +297,11 @@ static void test_refused(void **state)
 	assert_int_equal(parse_edit(ksr, "1800548572 (2027-01-21T16:22:52Z)", "1795364572", err,
 				    sizeof(err)),
 			 KR_EMALFORMED);
+	/* a BIND 9.20 style header (RRSIG-style time) is named, not misread */
+	assert_int_equal(parse_edit(ksr, "1.0 1795364572 (2026-11-22T16:22:52Z)",
+				    "1.0 20261122162252 (Sun Nov 22 16:22:52 2026)", err, sizeof(err)),
+			 KR_EMALFORMED);
+	assert_non_null(strstr(err, "BIND"));
 	/* unknown version */
 	assert_int_equal(parse_edit(ksr, "KeySigningRequest 1.0 1795364572",
 				    "KeySigningRequest 2.0 1795364572", err, sizeof(err)),
