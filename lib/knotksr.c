@@ -510,8 +510,6 @@ int kr_knot_ksr_parse(const uint8_t *text, size_t len, const struct kr_knot_ksr_
 	if (rc || (rc = doc_new(&r, text, len, &d, md)))
 		goto out;
 	d->zsk_policy.max_sig_validity = d->zsk_policy.min_sig_validity = opts->validity;
-	d->zsk_policy.max_validity_overlap = d->zsk_policy.min_validity_overlap =
-		opts->validity - opts->step;
 	for (size_t i = 0; i < r.nsec; i++) {
 		const struct kr_ksr_bundle *s = &r.sec[i];
 		int64_t end = i + 1 < r.nsec ? r.sec[i + 1].inception : s->inception + 1;
@@ -531,6 +529,16 @@ int kr_knot_ksr_parse(const uint8_t *text, size_t len, const struct kr_knot_ksr_
 			if ((rc = doc_add_bundle(d, md, s, t, t + opts->validity)))
 				goto out;
 		}
+	}
+	/* The overlap claimed is the one made: validity - step inside a section,
+	 * more where a section starts off the step grid (Knot's end marker). */
+	d->zsk_policy.min_validity_overlap = d->zsk_policy.max_validity_overlap =
+		opts->validity - opts->step;
+	for (size_t i = 1; i < d->nbundles; i++) {
+		int64_t ov = d->bundles[i - 1].expiration - d->bundles[i].inception;
+		struct kr_ksr_policy *p = &d->zsk_policy;
+		p->min_validity_overlap = ov < p->min_validity_overlap ? ov : p->min_validity_overlap;
+		p->max_validity_overlap = ov > p->max_validity_overlap ? ov : p->max_validity_overlap;
 	}
 	*out = d;
 	d = NULL; /* transferred */

@@ -54,7 +54,9 @@ int kr_knot_detect(const uint8_t *buf, size_t len);
  * time, key identifiers are "ZSK-"/"KSK-" plus 16 hex digits of the SHA-256
  * of algorithm and public key (the same for a key and its revoked form), and
  * RequestPolicy/ZSK is derived: the keys' algorithms, signature validity
- * `validity`, overlap validity - step, safety margins 0.  The KSR has no
+ * `validity`, the overlaps the expansion made (validity - step inside a
+ * section, more where the end marker falls off the step grid), safety
+ * margins 0.  The KSR has no
  * proof-of-possession signatures (Knot does not make them).  On failure
  * errbuf (if given) names the line and the problem.
  */

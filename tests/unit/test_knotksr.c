@@ -83,7 +83,11 @@ static void test_real_ksr(void **state)
 	assert_int_equal(d->zsk_policy.nalgs, 1);
 	assert_int_equal(d->zsk_policy.algs[0].algorithm, 8);
 	assert_int_equal(d->zsk_policy.algs[0].size, 2048);
-	assert_int_equal(d->zsk_policy.max_validity_overlap, 7 * DAY);
+	/* 21 - 14 days inside the section; the end marker 4 days after the
+	 * fifth bundle overlaps it by 17 days */
+	assert_int_equal(d->zsk_policy.min_validity_overlap, 7 * DAY);
+	assert_int_equal(d->zsk_policy.max_validity_overlap, 17 * DAY);
+	assert_int_equal(d->zsk_policy.max_sig_validity, 21 * DAY);
 	kr_ksr_free(d);
 	free(text);
 }
