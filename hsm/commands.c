@@ -20,6 +20,7 @@
 
 #include "hsm/commands.h"
 #include "hsm/keystore.h"
+#include "hsm/p11.h"
 #include "lib/cli.h"
 #include "lib/dnssec.h"
 #include "lib/encode.h"
@@ -498,15 +499,24 @@ int hsm_cmd_init(int argc, char **argv)
 	int rc = kr_hsm_embedded(a.hsm.module, 1);
 	if (rc)
 		return kr_cli_fail(rc, "creating the embedded token store ./var");
+	struct kr_p11_module *m = NULL;
+	char why[256];
+	if ((rc = kr_p11_module_get(a.hsm.module, &m, why, sizeof(why))) != KR_OK) {
+		kr_cli_error("%s", why);
+		return kr_exit_status(rc);
+	}
 	rc = kr_pin_read(a.so_pin_file, NULL, so_pin, sizeof(so_pin));
-	if (rc)
+	if (rc) {
+		kr_p11_module_put(m);
 		return kr_cli_fail(rc, "reading the SO PIN from %s", a.so_pin_file);
+	}
 	if (officers)
 		rc = random_pin(pin, sizeof(pin));
 	else
 		rc = kr_pin_read(a.hsm.pin_file, "New user PIN: ", pin, sizeof(pin));
 	if (rc) {
 		OPENSSL_cleanse(so_pin, sizeof(so_pin));
+		kr_p11_module_put(m);
 		return kr_cli_fail(rc, "reading the user PIN from %s",
 				   a.hsm.pin_file ? a.hsm.pin_file : "$KEYROLL_PIN or the terminal");
 	}
@@ -514,6 +524,7 @@ int hsm_cmd_init(int argc, char **argv)
 	OPENSSL_cleanse(so_pin, sizeof(so_pin));
 	if (rc || !officers)
 		OPENSSL_cleanse(pin, sizeof(pin));
+	kr_p11_module_put(m);
 	if (rc == KR_EEXIST) {
 		kr_cli_error("a token labelled '%s' exists already", a.hsm.token);
 		return KR_EXIT_REJECTED;
@@ -522,8 +533,10 @@ int hsm_cmd_init(int argc, char **argv)
 		kr_cli_error("the module has no free slot for a new token");
 		return KR_EXIT_ENV;
 	}
-	if (rc == KR_EHSM && a.hsm.module != NULL)
-		kr_cli_error("cannot initialise a token with PKCS#11 module %s", a.hsm.module);
+	if (rc == KR_EPIN) {
+		kr_cli_error("the token refuses PINs of that length (SoftHSM2: 4 to 255 characters)");
+		return KR_EXIT_REJECTED;
+	}
 	if (rc)
 		return kr_cli_fail(rc, "initialising token '%s'", a.hsm.token);
 	struct kr_keystore *ks = NULL;

@@ -19,6 +19,7 @@
 #include "lib/fileio.h"
 #include "lib/ksr.h"
 #include "lib/timeutil.h"
+#include "tests/unit/ksr_testutil.h"
 
 static const char *const real_files[] = {
 	"icann/dnssec-keytools/ksr-root-2016-q3-0.xml",
@@ -39,21 +40,6 @@ static const char *const real_files[] = {
 	"icann/dnssec-keytools-legacy/baseline/skr-root-2010-q2-0-revoke.xml",
 };
 #define NFILES (sizeof(real_files) / sizeof(real_files[0]))
-
-static char *testdata(const char *rel)
-{
-	static char path[4096];
-	const char *td = getenv("TESTDATA");
-	snprintf(path, sizeof(path), "%s/%s", td ? td : "../shared/testdata", rel);
-	return path;
-}
-
-static char *slurp(const char *rel, size_t *len)
-{
-	uint8_t *buf = NULL;
-	assert_int_equal(kr_read_file(testdata(rel), KR_KSR_MAX_SIZE, &buf, len), 0);
-	return (char *)buf;
-}
 
 static struct kr_ksr_doc *load(const char *rel)
 {
@@ -259,23 +245,6 @@ static void test_write_roundtrip(void **state)
 		kr_ksr_free(d);
 		kr_ksr_free(d2);
 	}
-}
-
-/* Replace the nth (1-based) occurrence of old in text by new: a new string. */
-static char *mutate(const char *text, const char *old, const char *repl, int nth)
-{
-	const char *p = text;
-	for (int i = 0; i < nth; i++) {
-		p = strstr(i ? p + 1 : p, old);
-		assert_non_null(p);
-	}
-	size_t pre = (size_t)(p - text), ol = strlen(old), nl = strlen(repl);
-	char *out = malloc(strlen(text) - ol + nl + 1);
-	assert_non_null(out);
-	memcpy(out, text, pre);
-	memcpy(out + pre, repl, nl);
-	strcpy(out + pre + nl, p + ol);
-	return out;
 }
 
 /* Parse text and expect rc with msg in the error text. */
