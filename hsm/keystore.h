@@ -148,6 +148,9 @@ int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out);
  */
 int kr_hsm_embedded(const char *module, int create);
 
+/* Prompt on /dev/tty without echo and read one line into buf (passphrases). */
+int kr_tty_secret(const char *prompt, char *buf, size_t size);
+
 /* Read a PIN from file (first line; trailing newline removed), else
  * $KEYROLL_PIN, else prompt without echo on /dev/tty.  buf is wiped on error. */
 int kr_pin_read(const char *pin_file, const char *prompt, char *buf, size_t size);
