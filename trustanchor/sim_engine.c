@@ -91,10 +91,14 @@ struct ctx {
 	size_t nsamples;
 	size_t nmasks;
 	uint32_t *seg_start; /* relative, clamped to [0, end] */
-	size_t *bnext;       /* first segment after s with another behavior */
+	/* [1]: every change of the RRset; [0]: ignoring the response size, for
+	 * validators the size never affects (TCP works or every response fits,
+	 * and no loss applies) */
+	size_t *bnext[2];    /* first segment after s with another behavior */
+	uint16_t max_size;
 	/* per profile x segment: probes before this time (relative) have the
 	 * same RRset behavior and a constant interval as at s */
-	uint32_t *cend[2];   /* [0] refresh, [1] retry */
+	uint32_t *cend[2][2]; /* [sensitive][0 refresh, 1 retry] */
 	uint8_t key_ok[SIM_MAX_PROFILES];
 	double cum_weight[SIM_MAX_PROFILES];
 };
@@ -106,6 +110,7 @@ struct vparams {
 	uint8_t shipped;
 	uint8_t key_ok;
 	uint8_t tcp, signal, sentinel;
+	uint8_t sens;           /* the response size matters to this validator */
 	uint16_t edns;
 	uint32_t start;         /* NEVER: installed after the run */
 	uint32_t restart_every; /* 0: never */
@@ -195,6 +200,7 @@ static void vparams_make(const struct ctx *c, uint64_t id, struct vparams *v)
 	v->signal = draw_unit(&d) < p->signal_8145;
 	v->sentinel = draw_unit(&d) < p->sentinel_8509;
 	v->key = sim_mix64(d.s ^ 0xd1b54a32d192ed03ULL);
+	v->sens = (!v->tcp && c->max_size > v->edns) || (p->loss > 0 && c->max_size > p->loss_above);
 }
 
 /* ---- per-validator mechanics -------------------------------------------- */
@@ -261,7 +267,7 @@ static uint32_t grid_time(const struct vparams *v, const struct sim_vstate *st, 
 	off = j > 0 ? sim_unit(sim_mix64(v->key ^ ((uint64_t)st->anchor << 24) ^ n)) * j *
 			      (double)st->step / 2
 		    : 0;
-	t = (uint64_t)st->anchor + (uint64_t)llround((double)n * spacing - off);
+	t = (uint64_t)st->anchor + (uint64_t)((double)n * spacing - off + 0.5);
 	return t >= NEVER ? NEVER - 1 : (uint32_t)t;
 }
 
@@ -290,13 +296,14 @@ static uint32_t next_offline(const struct vparams *v, const struct sim_vstate *s
 	return (st->flags & VF_OFFLINE) ? v->off_to : v->off_from;
 }
 
-static uint32_t next_boundary(const struct ctx *c, const struct sim_vstate *st)
+static uint32_t next_boundary(const struct ctx *c, const struct vparams *v,
+			      const struct sim_vstate *st)
 {
 	size_t b;
 
 	if (!(st->flags & VF_STARTED))
 		return NEVER;
-	b = c->bnext[st->seg];
+	b = c->bnext[v->sens][st->seg];
 	return b < c->tl->nsegs ? c->seg_start[b] : NEVER;
 }
 
@@ -452,7 +459,7 @@ static uint32_t quiet_until(const struct ctx *c, const struct vparams *v,
 	const struct sim_timeline *tl = c->tl;
 	const struct sim_profile *p = v->p;
 	const struct sim_seg *g = &tl->segs[st->seg];
-	uint32_t h = c->cend[ok ? 0 : 1][(size_t)v->prof * tl->nsegs + st->seg], tn;
+	uint32_t h = c->cend[v->sens][ok ? 0 : 1][(size_t)v->prof * tl->nsegs + st->seg], tn;
 	struct sim_vstate cp;
 
 	if (p->loss > 0 && g->size > p->loss_above)
@@ -503,9 +510,11 @@ static size_t bucket(const struct ctx *c, uint32_t t)
 static void emit(struct emitter *e, const struct vparams *v, uint32_t t, uint8_t ocls, uint8_t omask,
 		 uint8_t ncls, uint8_t nmask)
 {
-	size_t b = bucket(e->c, t);
+	size_t b;
 
-	if (!e->dcounts || b > e->c->nsamples)
+	if (!e->dcounts || (ocls == ncls && omask == nmask))
+		return;
+	if ((b = bucket(e->c, t)) > e->c->nsamples)
 		return;
 	if (ocls != SIM_C_NONE)
 		e->dcounts[b * SIM_NCLASSES + ocls]--;
@@ -554,7 +563,7 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 		if (v->off_to <= v->off_from || v->off_from < t)
 			st->flags |= VF_OFF_DONE;
 	} else {
-		tb = next_boundary(c, st);
+		tb = next_boundary(c, v, st);
 		to = next_offline(v, st);
 		tr = next_restart(v, st);
 		tp = next_probe(v, st);
@@ -625,6 +634,7 @@ static void run_one_fast(const struct ctx *c, uint64_t id, struct emitter *e,
 
 	vparams_make(c, id, &v);
 	memset(&st, 0, sizeof(st));
+	st.cls = SIM_C_NONE;
 	if (oc)
 		memset(oc, 0, sizeof(*oc));
 	while (v_step(c, &v, &st, oc, e, &probed) != NEVER) {
@@ -819,7 +829,7 @@ static uint32_t v_peek(const struct ctx *c, const struct vparams *v, const struc
 
 	if (!(st->flags & VF_STARTED))
 		return v->start < c->end ? v->start : NEVER;
-	t = next_boundary(c, st);
+	t = next_boundary(c, v, st);
 	if ((x = next_offline(v, st)) < t)
 		t = x;
 	if ((x = next_restart(v, st)) < t)
@@ -852,6 +862,7 @@ static int run_exact(const struct ctx *c, const struct sim_options *opt, uint64_
 	for (uint64_t id = 0; id < n; id++) {
 		uint32_t t;
 		vparams_make(c, id, &vp[id]);
+		st[id].cls = SIM_C_NONE;
 		if (opt->outcomes)
 			memset(&opt->outcomes[id], 0, sizeof(opt->outcomes[id]));
 		if ((t = v_peek(c, &vp[id], &st[id])) != NEVER)
@@ -914,9 +925,20 @@ out:
 static void ctx_free(struct ctx *c)
 {
 	free(c->seg_start);
-	free(c->bnext);
-	free(c->cend[0]);
-	free(c->cend[1]);
+	for (int i = 0; i < 2; i++) {
+		free(c->bnext[i]);
+		free(c->cend[i][0]);
+		free(c->cend[i][1]);
+	}
+}
+
+/* Same behavior, counting the response size or not. */
+static int same_behavior(const struct sim_seg *a, const struct sim_seg *b, int sens)
+{
+	if (sens)
+		return a->behavior == b->behavior;
+	return a->present == b->present && a->revoked == b->revoked && a->signers == b->signers &&
+	       a->rsigners == b->rsigners && a->sigs_valid == b->sigs_valid && a->ttl == b->ttl;
 }
 
 /* Probes at relative times < the returned limit in segment s have the
@@ -965,28 +987,37 @@ static int ctx_init(struct ctx *c, const struct sim_timeline *tl, const struct s
 	if (w <= 0)
 		return KR_EINVAL;
 	c->seg_start = calloc(ns, sizeof(*c->seg_start));
-	c->bnext = calloc(ns, sizeof(*c->bnext));
-	c->cend[0] = calloc(ns * np, sizeof(uint32_t));
-	c->cend[1] = calloc(ns * np, sizeof(uint32_t));
-	if (!c->seg_start || !c->bnext || !c->cend[0] || !c->cend[1])
+	for (int z = 0; z < 2; z++) {
+		c->bnext[z] = calloc(ns, sizeof(size_t));
+		c->cend[z][0] = calloc(ns * np, sizeof(uint32_t));
+		c->cend[z][1] = calloc(ns * np, sizeof(uint32_t));
+		if (!c->bnext[z] || !c->cend[z][0] || !c->cend[z][1])
+			return KR_ENOMEM;
+	}
+	if (!c->seg_start)
 		return KR_ENOMEM;
-	for (size_t s = 0; s < ns; s++)
+	for (size_t s = 0; s < ns; s++) {
 		c->seg_start[s] = rel(c, tl->segs[s].start);
-	for (size_t s = ns; s-- > 0;)
-		c->bnext[s] = (s + 1 < ns && tl->segs[s + 1].behavior == tl->segs[s].behavior)
-				      ? c->bnext[s + 1]
-				      : s + 1;
-	for (size_t i = 0; i < np; i++)
-		for (int k = 0; k < 2; k++)
-			for (size_t s = ns; s-- > 0;) {
-				uint32_t send = s + 1 < ns ? c->seg_start[s + 1] : c->end;
-				uint32_t lim = const_limit(c, &pop->profiles[i], s, k);
-				uint32_t v = lim < send ? lim : send;
-				if (lim >= send && s + 1 < ns &&
-				    tl->segs[s + 1].behavior == tl->segs[s].behavior)
-					v = c->cend[k][i * ns + s + 1];
-				c->cend[k][i * ns + s] = v;
-			}
+		if (tl->segs[s].size > c->max_size)
+			c->max_size = tl->segs[s].size;
+	}
+	for (int z = 0; z < 2; z++) {
+		for (size_t s = ns; s-- > 0;)
+			c->bnext[z][s] = (s + 1 < ns && same_behavior(&tl->segs[s + 1], &tl->segs[s], z))
+						 ? c->bnext[z][s + 1]
+						 : s + 1;
+		for (size_t i = 0; i < np; i++)
+			for (int k = 0; k < 2; k++)
+				for (size_t s = ns; s-- > 0;) {
+					uint32_t send = s + 1 < ns ? c->seg_start[s + 1] : c->end;
+					uint32_t lim = const_limit(c, &pop->profiles[i], s, k);
+					uint32_t v = lim < send ? lim : send;
+					if (lim >= send && s + 1 < ns &&
+					    same_behavior(&tl->segs[s + 1], &tl->segs[s], z))
+						v = c->cend[z][k][i * ns + s + 1];
+					c->cend[z][k][i * ns + s] = v;
+				}
+	}
 	return 0;
 }
 

@@ -64,7 +64,7 @@ int sim_summarize(const struct sim_timeline *tl, const struct sim_result *r,
 		es->failing_day1 = frac_at(r, a, SIM_C_FAILING);
 		es->insecure_day1 = frac_at(r, a, SIM_C_INSECURE);
 		b = sample_of(r, until);
-		for (size_t s = sample_of(r, e->when); s <= b && s < r->nsamples; s++) {
+		for (size_t s = sample_of(r, e->when); s < b || (s == b && b == r->nsamples - 1); s++) {
 			double f = frac_at(r, s, SIM_C_FAILING);
 			if (f > es->failing_peak) {
 				es->failing_peak = f;
@@ -310,8 +310,9 @@ void sim_write_summary_text(FILE *f, const struct sim_timeline *tl, const struct
 		fprintf(f, "roll: %s (%u) -> %s (%u)\n", tl->keys[tl->old_key].name,
 			tl->keys[tl->old_key].tag, tl->keys[tl->new_key].name,
 			tl->keys[tl->new_key].tag);
-	fprintf(f, "validators: %llu, %zu samples every %llds\n",
-		(unsigned long long)r->validators, r->nsamples, (long long)r->step);
+	fprintf(f, "validators: %llu, %zu samples every %llds, %llu events\n",
+		(unsigned long long)r->validators, r->nsamples, (long long)r->step,
+		(unsigned long long)r->total_events);
 	sim_write_lint_text(f, l);
 	fprintf(f, "%-20s  %-24s %9s %9s %9s  %-20s\n", "event date", "event", "fail+1d", "fail-peak",
 		"insec+1d", "earliest safe");

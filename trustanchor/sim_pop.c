@@ -113,13 +113,13 @@ int sim_population_default(const struct sim_timeline *tl, struct sim_population 
 		int persist;
 		uint32_t algs;
 	} mix[] = {
-		{"unbound", SIM_IMPL_UNBOUND, 30, 1, 0},
-		{"bind", SIM_IMPL_BIND, 30, 1, 0},
+		{"unbound", SIM_IMPL_UNBOUND, 36, 1, 0},
+		{"bind", SIM_IMPL_BIND, 36, 1, 0},
 		{"knot", SIM_IMPL_KNOT, 10, 1, 0},
 		{"rfc5011", SIM_IMPL_RFC5011, 5, 1, 0},
-		{"static", SIM_IMPL_STATIC, 10, 1, 0},
-		{"unbound-nopersist", SIM_IMPL_UNBOUND, 10, 0, 0},
-		{"bind-rsa-only", SIM_IMPL_BIND, 5, 1, (1u << 5) | (1u << 7) | (1u << 8) | (1u << 10)},
+		{"static", SIM_IMPL_STATIC, 5, 1, 0},
+		{"unbound-nopersist", SIM_IMPL_UNBOUND, 5, 0, 0},
+		{"bind-rsa-only", SIM_IMPL_BIND, 3, 1, (1u << 5) | (1u << 7) | (1u << 8) | (1u << 10)},
 	};
 	struct sim_population *pop = calloc(1, sizeof(*pop));
 

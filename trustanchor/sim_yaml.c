@@ -128,8 +128,10 @@ int sim_y_map(struct fy_node *n, const char *const *allowed, char *errbuf, size_
 				break;
 		if (!allowed[i])
 			return sim_y_err(n, errbuf, errlen, "unknown key '%s'", name);
+		if (!fy_node_pair_value(pair))
+			return sim_y_err(n, errbuf, errlen, "key '%s' has no value", name);
 		if ((rc = plain(fy_node_pair_value(pair), errbuf, errlen)))
-			return sim_y_err(n, errbuf, errlen, "key '%s' has no usable value", name);
+			return rc;
 	}
 	return 0;
 }
