@@ -23,7 +23,7 @@
 #
 # Environment: BIN (tool dir, default ./bin), TOP (source dir, default .),
 # TB_DIR (work dir, default a new directory under build/), TB_KEEP=1 keeps it,
-# VALIDATORS (default 2), SLOT (seconds per bundle, default 8).
+# VALIDATORS (default 2).
 set -eu
 
 TOP=${TOP:-$(pwd)}
@@ -31,11 +31,15 @@ BIN=${BIN:-$TOP/bin}
 PY=/usr/bin/python3
 HERE=$TOP/scripts/testbed
 VALIDATORS=${VALIDATORS:-2}
-SLOT=${SLOT:-8}             # one bundle (Knot section) per slot
-TTL=$SLOT                   # DNSKEY TTL: Unbound probes every TTL/2
-HOLD=$((3 * SLOT))          # add-holddown = del-holddown = keep-missing
-VALIDITY=$((3 * SLOT))      # RRSIG validity of a bundle
-NSLOTS=20                   # the KSR covers slots 1..NSLOTS
+# The simulator refuses refresh intervals and sample steps below a minute, so
+# the roll runs at minute scale: DNSKEY TTL 120 s makes Unbound probe every
+# 60 s (TTL/2); hold-downs of 120 s; one bundle (Knot section) per minute,
+# valid four minutes so that the signature term never shortens the refresh.
+SLOT=60
+TTL=120
+HOLD=120                    # add-holddown = del-holddown = keep-missing
+VALIDITY=$((4 * SLOT))
+NSLOTS=15                   # the KSR covers slots 1..NSLOTS: 15 minutes
 
 for tool in knotd keymgr kdig unbound softhsm2-util; do
 	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
@@ -162,10 +166,10 @@ EOF
 for z in $ZONES; do
 	printf '  - domain: %s\n    file: %szone\n' "$z" "$z" >>"$W/knot/knot.conf"
 	cat >"$W/knot/${z}zone" <<EOF
-$z $TTL IN SOA ns.$z hostmaster.$z 1 $TTL $TTL 600 $TTL
+$z $TTL IN SOA ns.$z hostmaster.$z 1 $TTL $TTL 600 5
 $z $TTL IN NS ns.$z
 ns.$z $TTL IN A 127.0.0.1
-www.$z $TTL IN A 192.0.2.80
+www.$z 5 IN A 192.0.2.80
 EOF
 done
 KM="keymgr -c $W/knot/knot.conf"
@@ -264,9 +268,9 @@ while [ $i -le "$VALIDATORS" ]; do
 	i=$((i + 1))
 done
 START=$(date +%s)
-PREPUB=$((T0 + 4 * SLOT))
+PREPUB=$((T0 + 2 * SLOT))
 [ "$START" -lt $((PREPUB - SLOT)) ] ||
-	die "setup took too long: validators up at T0+$((START - T0))s, the roll starts at T0+$((4 * SLOT))s"
+	die "setup took too long: validators up at T0+$((START - T0))s, the roll starts at T0+$((2 * SLOT))s"
 say "$VALIDATORS validators up at T0+$((START - T0))s"
 
 # --- record until the last bundle has been served for a slot -------------------------
@@ -276,12 +280,24 @@ say "recording until T0+$((END - T0))s"
 $PY "$HERE/record.py" "$W/record.txt" "$END" 0.5 $RECSPEC -- $ZONES
 
 # --- the simulator on the same SKRs, then the verdict ---------------------------------
+# The simulator samples once a minute; running it once per second of phase
+# (--from T0-j) gives the predicted state at every second.
+OLDTAG=$(sed -n 's/^; key tag \([0-9]*\),.*/\1/p' "$W/ksk-old.keygen")
+NEWTAG=$(sed -n 's/^; key tag \([0-9]*\),.*/\1/p' "$W/ksk-new.keygen")
+[ -n "$OLDTAG" ] && [ -n "$NEWTAG" ] || die "no key tags in keyroll-hsm keygen output"
 for z in $ZONES; do
-	sed -e "s/@HOLD@/$HOLD/g" -e "s/@START@/$START/g" "$HERE/population.yaml.in" \
-		>"$W/${z}population.yaml"
-	"$BIN/keyroll-trustanchor" simulate --skr "$W/${z}skr.xml" \
-		--population "$W/${z}population.yaml" --validators 1 --exact --step 1 \
-		--from "@$T0" --to "@$END" --json >"$W/${z}sim.json" 2>"$W/${z}sim.log" ||
-		{ cat "$W/${z}sim.log"; die "keyroll-trustanchor simulate failed for $z"; }
+	sed -e "s/@HOLD@/$HOLD/g" -e "s/@START@/$START/g" -e "s/@ANCHOR@/ksk-old-$OLDTAG/g" \
+		"$HERE/population.yaml.in" >"$W/${z}population.yaml"
+	j=0
+	while [ $j -lt 60 ]; do
+		"$BIN/keyroll-trustanchor" simulate --skr "$W/${z}skr.xml" \
+			--population "$W/${z}population.yaml" --validators 1 --exact --step PT1M \
+			--from "@$((T0 - j))" --to "@$((END + 60))" --csv "$W/${z}sim-$j.csv" \
+			--quiet >"$W/${z}sim.log" 2>&1 ||
+			[ $? = 1 ] || { cat "$W/${z}sim.log"; die "keyroll-trustanchor simulate failed for $z"; }
+		j=$((j + 1))
+	done
 done
-$PY "$HERE/compare.py" "$W" "$T0" "$SLOT" "$TTL" $ZONES
+say "simulated; comparing"
+$PY "$HERE/compare.py" "$W" "$T0" $((TTL / 2)) "$HOLD" "$OLDTAG" "$NEWTAG" \
+	safe.example.:safe unsafe.example.:unsafe | tee "$W/verdict.txt"
