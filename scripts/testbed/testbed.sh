@@ -280,24 +280,26 @@ say "recording until T0+$((END - T0))s"
 $PY "$HERE/record.py" "$W/record.txt" "$END" 0.5 $RECSPEC -- $ZONES
 
 # --- the simulator on the same SKRs, then the verdict ---------------------------------
-# The simulator samples once a minute; running it once per second of phase
-# (--from T0-j) gives the predicted state at every second.
+# SIMN simulated validators (their probe jitter spreads the predicted times
+# into a window), sampled every minute (the simulator's finest step).
+SIMN=20
 OLDTAG=$(sed -n 's/^; key tag \([0-9]*\),.*/\1/p' "$W/ksk-old.keygen")
 NEWTAG=$(sed -n 's/^; key tag \([0-9]*\),.*/\1/p' "$W/ksk-new.keygen")
 [ -n "$OLDTAG" ] && [ -n "$NEWTAG" ] || die "no key tags in keyroll-hsm keygen output"
 for z in $ZONES; do
 	sed -e "s/@HOLD@/$HOLD/g" -e "s/@START@/$START/g" -e "s/@ANCHOR@/ksk-old-$OLDTAG/g" \
-		"$HERE/population.yaml.in" >"$W/${z}population.yaml"
-	j=0
-	while [ $j -lt 60 ]; do
-		"$BIN/keyroll-trustanchor" simulate --skr "$W/${z}skr.xml" \
-			--population "$W/${z}population.yaml" --validators 1 --exact --step PT1M \
-			--from "@$((T0 - j))" --to "@$((END + 60))" --csv "$W/${z}sim-$j.csv" \
-			--quiet >"$W/${z}sim.log" 2>&1 ||
-			[ $? = 1 ] || { cat "$W/${z}sim.log"; die "keyroll-trustanchor simulate failed for $z"; }
-		j=$((j + 1))
-	done
+		-e "s/@N@/$SIMN/g" "$HERE/population.yaml.in" >"$W/${z}population.yaml"
+	# exit 1 is the plan's lint (30-day hold-downs): expected here, outputs are written
+	"$BIN/keyroll-trustanchor" simulate --skr "$W/${z}skr.xml" \
+		--population "$W/${z}population.yaml" --validators $SIMN --exact --step PT1M \
+		--from "@$T0" --to "@$((END + 60))" --csv "$W/${z}sim.csv" >"$W/${z}sim.txt" 2>&1 ||
+		[ $? = 1 ] || { cat "$W/${z}sim.txt"; die "keyroll-trustanchor simulate failed for $z"; }
+	[ -s "$W/${z}sim.csv" ] || { cat "$W/${z}sim.txt"; die "no simulator output for $z"; }
 done
 say "simulated; comparing"
-$PY "$HERE/compare.py" "$W" "$T0" $((TTL / 2)) "$HOLD" "$OLDTAG" "$NEWTAG" \
-	safe.example.:safe unsafe.example.:unsafe | tee "$W/verdict.txt"
+verdict=0
+$PY "$HERE/compare.py" "$W" "$T0" 60 $((TTL / 2)) "$HOLD" "$OLDTAG" "$NEWTAG" \
+	safe.example.:safe unsafe.example.:unsafe >"$W/verdict.txt" || verdict=1
+cat "$W/verdict.txt"
+say "finished in $(($(date +%s) - T0 + 2))s"
+exit $verdict
