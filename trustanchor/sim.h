@@ -229,7 +229,8 @@ struct sim_vstate {
 	uint8_t kstate[SIM_MAX_KSK]; /* enum sim_kstate | observations << 4 */
 	uint32_t anchor;             /* probe grid: origin ... */
 	uint32_t step;               /* ... spacing (refresh or retry) ... */
-	uint32_t n;                  /* ... and index of the next probe */
+	uint32_t n;                  /* ... and index of the next probe ... */
+	uint32_t next;               /* ... at this time */
 	uint32_t restart_n;          /* restarts done */
 	uint8_t cls;                 /* enum sim_class now */
 	uint8_t flags;               /* SIM_VF_* */
