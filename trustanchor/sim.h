@@ -26,6 +26,7 @@
 #define SIM_MAX_KSK 8      /* KSKs a timeline may hold (trust-anchor candidates) */
 #define SIM_MAX_EVENTS 256 /* plan events */
 #define SIM_MAX_PROFILES 32
+#define SIM_MAX_SEGS 65534  /* segments of a timeline (a validator's cursor is 16 bits) */
 #define SIM_NAME_MAX 32
 
 #define SIM_HOUR 3600

@@ -9,18 +9,20 @@
  *
  *   - exact: one event queue over all validators, every probe processed,
  *     classes counted by scanning every validator at every output sample;
- *   - fast: one validator at a time (threads split the ids), and after a
- *     probe that changed nothing, a jump straight to the first probe that
- *     can change something: the RRset, the probe interval, a timer, a restart
- *     or the offline period must differ before anything else happens.
- *     Class changes go into per-sample difference arrays.
+ *   - fast: one validator at a time (threads split the ids); after a probe
+ *     it walks the runs of segments ahead in which the probe interval stays
+ *     the same, no timer expires, no packet can be lost and a probe tried on
+ *     a copy of the state changes nothing, and jumps to the first probe after
+ *     them (restarts of a validator that keeps its state only move its grid
+ *     there, so only the last one counts; RRset boundaries crossed change at
+ *     most the class).  Class changes go into per-sample difference rows.
  *
  * Jumping needs probe times that do not depend on the probes skipped: probes
  * lie on a grid anchored at the last event that re-anchored it, t_n =
- * anchor + n*S - u_n*J*I/2 with S = I*(1 - J/2), u_n a hash of (validator,
- * anchor, n) and J the profile's jitter, so consecutive probes are (1-J)*I to
- * I apart (Unbound's 90-100 %) and t_n is known in O(1).  A probe whose
- * interval differs from the grid's re-anchors the grid at itself.
+ * anchor + n*(I - J*I/2) - u_n*J*I/2 (whole seconds), u_n a hash of
+ * (validator, anchor, n) and J the profile's jitter, so consecutive probes
+ * are (1-J)*I to I apart (Unbound's 90-100 %) and t_n is known in O(1).  A
+ * probe whose interval differs from the grid's re-anchors the grid at itself.
  */
 #include <math.h>
 #include <pthread.h>
@@ -40,7 +42,6 @@ const char *const sim_class_names[SIM_NCLASSES] = {"trusts_old", "trusts_new", "
 #define NEVER UINT32_MAX
 #define KS_MASK 0x0f
 #define KS_OBS_SHIFT 4
-#define KS_OBS_MAX 7
 
 enum { VF_OFFLINE = 1, VF_OFF_DONE = 2, VF_STARTED = 4 };
 
