@@ -93,10 +93,12 @@ int kr_knot_read_doc(const char *path, struct kr_ksr_doc **out, char *errbuf, si
 	size_t len = 0;
 	errbuf[0] = '\0';
 	int rc = kr_read_file(path, KR_KSR_MAX_SIZE, &buf, &len);
-	if (rc) {
-		snprintf(errbuf, errlen, "%s", kr_strerror(rc));
+	if (rc == KR_ETOOBIG) {
+		snprintf(errbuf, errlen, "document: larger than %d bytes", KR_KSR_MAX_SIZE);
 		return rc;
 	}
+	if (rc) /* errbuf left empty: the caller reports errno (exit 3) */
+		return rc;
 	int kind = kr_knot_detect(buf, len);
 	if (knot.format == FMT_KNOT && kind == 0) {
 		snprintf(errbuf, errlen, "not a Knot DNS KSR or SKR (no ';; KeySigningRequest 1.0' "
