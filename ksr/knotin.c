@@ -93,11 +93,10 @@ int kr_knot_read_doc(const char *path, struct kr_ksr_doc **out, char *errbuf, si
 	size_t len = 0;
 	errbuf[0] = '\0';
 	int rc = kr_read_file(path, KR_KSR_MAX_SIZE, &buf, &len);
-	if (rc == KR_ETOOBIG) {
+	/* like kr_ksr_read_file(): errbuf stays empty for I/O errors (errno tells) */
+	if (rc == KR_ETOOBIG)
 		snprintf(errbuf, errlen, "document: larger than %d bytes", KR_KSR_MAX_SIZE);
-		return rc;
-	}
-	if (rc) /* errbuf left empty: the caller reports errno (exit 3) */
+	if (rc)
 		return rc;
 	int kind = kr_knot_detect(buf, len);
 	if (knot.format == FMT_KNOT && kind == 0) {
