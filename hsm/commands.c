@@ -13,9 +13,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include "hsm/cards.h"
 
 #include "hsm/commands.h"
 #include "hsm/keystore.h"
+#include "hsm/p11.h"
 #include "lib/cli.h"
 #include "lib/dnssec.h"
 #include "lib/encode.h"
@@ -25,6 +30,8 @@
 
 #define DEFAULT_TTL 172800 /* the root zone's DNSKEY TTL */
 #define MAX_CARDS 16
+#define MAX_OFFICERS 64
+#define RANDOM_PIN_LEN 26 /* 26 symbols of 5 bits: 130 bits */
 
 enum {
 	OPT_MODULE = 1000,
@@ -44,6 +51,11 @@ enum {
 	OPT_KEY_FILE,
 	OPT_YES,
 	OPT_SO_PIN_FILE,
+	OPT_OFFICERS,
+	OPT_QUORUM,
+	OPT_CARDS_DIR,
+	OPT_OFFICER,
+	OPT_SEAL,
 };
 
 #define COMMON_OPTIONS                                                                           \
@@ -76,6 +88,12 @@ struct args {
 	uint8_t digest;
 	uint32_t ttl;
 	struct kr_name zone;
+	/* M-of-N officer cards (init) */
+	unsigned officers, quorum;
+	const char *cards_dir;
+	const char *officer_names[MAX_OFFICERS];
+	size_t nofficer_names;
+	int seal;
 };
 
 static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -227,6 +245,27 @@ static int parse_args(int argc, char **argv, const struct option *extra, size_t 
 		case OPT_SO_PIN_FILE:
 			a->so_pin_file = optarg;
 			break;
+		case OPT_OFFICERS:
+		case OPT_QUORUM:
+			if (parse_uint(optarg, MAX_OFFICERS, &v) != KR_OK || v < 2)
+				return usage_error(a->cmd, "--%s '%s': a number from 2 to %d",
+						   c == OPT_OFFICERS ? "officers" : "quorum", optarg,
+						   MAX_OFFICERS);
+			*(c == OPT_OFFICERS ? &a->officers : &a->quorum) = (unsigned)v;
+			break;
+		case OPT_CARDS_DIR:
+			a->cards_dir = optarg;
+			break;
+		case OPT_OFFICER:
+			if (a->nofficer_names == MAX_OFFICERS)
+				return usage_error(a->cmd, "at most %d --officer options", MAX_OFFICERS);
+			if (*optarg == '\0' || strlen(optarg) > 100)
+				return usage_error(a->cmd, "--officer: a name of 1 to 100 characters");
+			a->officer_names[a->nofficer_names++] = optarg;
+			break;
+		case OPT_SEAL:
+			a->seal = 1;
+			break;
 		case ':':
 			return usage_error(a->cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -340,21 +379,99 @@ static int print_key(const struct kr_keyinfo *ki, const struct args *a)
 
 /* --- init ------------------------------------------------------------------- */
 
+/* A user PIN nobody knows: RANDOM_PIN_LEN symbols of a 32-letter alphabet
+ * (no look-alikes), 5 unbiased bits each from RAND_bytes. */
+static int random_pin(char *pin, size_t size)
+{
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
+	uint8_t r[RANDOM_PIN_LEN];
+	if (size <= RANDOM_PIN_LEN || RAND_bytes(r, sizeof(r)) != 1)
+		return KR_ECRYPTO;
+	for (size_t i = 0; i < RANDOM_PIN_LEN; i++)
+		pin[i] = alphabet[r[i] & 31];
+	pin[RANDOM_PIN_LEN] = '\0';
+	OPENSSL_cleanse(r, sizeof(r));
+	return KR_OK;
+}
+
+/* Before the token exists: the card files must not exist yet, so a PIN is
+ * never set that no card set carries. */
+static int cards_dir_free(const struct args *a)
+{
+	char path[4096];
+	for (unsigned i = 1; i <= a->officers; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s-officer-%u.card", a->cards_dir, a->hsm.token,
+			     i) >= (int)sizeof(path))
+			return usage_error(a->cmd, "--cards: path too long");
+		if (access(path, F_OK) == 0) {
+			kr_cli_error("%s exists already: cards are never overwritten", path);
+			return KR_EXIT_REJECTED;
+		}
+	}
+	return -1;
+}
+
+static int write_officer_cards(const struct args *a, const char *pin, const char *serial)
+{
+	struct kr_card cards[MAX_OFFICERS];
+	char prefix[64];
+	char **names = kr_cards_names(a->officer_names, a->nofficer_names, a->officers, "officer");
+	int rc = names ? KR_OK : KR_ENOMEM;
+	if (rc == KR_OK)
+		rc = kr_cards_split((const uint8_t *)pin, strlen(pin), a->quorum, a->officers,
+				    "officer", (const char *const *)names, a->hsm.token, serial, cards);
+	if (rc != KR_OK) {
+		kr_cli_fail(rc, "splitting the user PIN");
+	} else {
+		snprintf(prefix, sizeof(prefix), "%s-officer", a->hsm.token);
+		rc = kr_cards_write(a->cards_dir, prefix, cards, a->officers, a->seal);
+	}
+	for (unsigned i = 0; i < a->officers; i++)
+		kr_card_wipe(&cards[i]);
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+		free(names[i]);
+	free(names);
+	if (rc != KR_OK) {
+		kr_cli_error("token '%s' is initialised but its officer cards are incomplete: "
+			     "nobody can log in; delete the token and run init again", a->hsm.token);
+		return kr_exit_status(rc) == KR_EXIT_OK ? KR_EXIT_ENV : kr_exit_status(rc);
+	}
+	printf("%u officer cards, any %u of which activate token '%s'\n", a->officers, a->quorum,
+	       a->hsm.token);
+	return KR_EXIT_OK;
+}
+
 static const char init_help[] =
 	"usage: keyroll-hsm init --token LABEL --so-pin-file FILE [--pin-file FILE] [--module PATH]\n"
+	"       keyroll-hsm init --token LABEL --so-pin-file FILE --officers N --quorum M\n"
+	"                        --cards DIR [--officer NAME]... [--seal]\n"
 	"Initialise a token on a free slot of the module (SoftHSM2: a new token), set its\n"
 	"security officer PIN and user PIN.  With SoftHSM2's module and SOFTHSM2_CONF unset,\n"
 	"the token goes to the embedded store ./var/tokens (./var/softhsm2.conf).\n"
-	"  --so-pin-file FILE  security officer PIN (required)\n";
+	"With --officers the user PIN is random, known to nobody, and split into N officer\n"
+	"cards of which any M activate the token (--card FILE on every command).\n"
+	"  --so-pin-file FILE  security officer PIN (required)\n"
+	"  --officers N        number of officer cards (2..64)\n"
+	"  --quorum M          cards needed to log in (2..N)\n"
+	"  --cards DIR         where to write DIR/TOKEN-officer-I.card (mode 0600)\n"
+	"  --officer NAME      card holder names, in card order (default \"officer I\")\n"
+	"  --seal              seal each card under its officer's passphrase (scrypt,\n"
+	"                      AES-256-GCM); passphrases from $KEYROLL_PASSPHRASE_DIR/\n"
+	"                      CARDFILE.pass or typed twice on the terminal\n";
 
 int hsm_cmd_init(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{"so-pin-file", required_argument, NULL, OPT_SO_PIN_FILE},
+		{"officers", required_argument, NULL, OPT_OFFICERS},
+		{"quorum", required_argument, NULL, OPT_QUORUM},
+		{"cards", required_argument, NULL, OPT_CARDS_DIR},
+		{"officer", required_argument, NULL, OPT_OFFICER},
+		{"seal", no_argument, NULL, OPT_SEAL},
 	};
 	struct args a;
 	char so_pin[256], pin[256];
-	int st = parse_args(argc, argv, extra, 1, init_help, &a);
+	int st = parse_args(argc, argv, extra, 6, init_help, &a);
 	if (st >= 0)
 		return st;
 	if (a.hsm.token == NULL)
@@ -363,21 +480,51 @@ int hsm_cmd_init(int argc, char **argv)
 		return usage_error(a.cmd, "--token: a token label has at most 32 characters");
 	if (a.so_pin_file == NULL)
 		return usage_error(a.cmd, "--so-pin-file is required");
+	int officers = a.officers || a.quorum || a.cards_dir || a.nofficer_names || a.seal;
+	if (officers) {
+		if (!a.officers || !a.quorum || !a.cards_dir)
+			return usage_error(a.cmd, "officer cards need --officers, --quorum and --cards");
+		if (a.quorum > a.officers)
+			return usage_error(a.cmd, "--quorum %u exceeds --officers %u", a.quorum,
+					   a.officers);
+		if (a.nofficer_names != 0 && a.nofficer_names != a.officers)
+			return usage_error(a.cmd, "%zu --officer names for %u officers",
+					   a.nofficer_names, a.officers);
+		if (a.hsm.pin_file != NULL || a.ncards > 0)
+			return usage_error(a.cmd, "with --officers the user PIN is random: no "
+						  "--pin-file or --card");
+		if ((st = cards_dir_free(&a)) >= 0)
+			return st;
+	}
 	int rc = kr_hsm_embedded(a.hsm.module, 1);
 	if (rc)
 		return kr_cli_fail(rc, "creating the embedded token store ./var");
+	struct kr_p11_module *m = NULL;
+	char why[256];
+	if ((rc = kr_p11_module_get(a.hsm.module, &m, why, sizeof(why))) != KR_OK) {
+		kr_cli_error("%s", why);
+		return kr_exit_status(rc);
+	}
 	rc = kr_pin_read(a.so_pin_file, NULL, so_pin, sizeof(so_pin));
-	if (rc)
+	if (rc) {
+		kr_p11_module_put(m);
 		return kr_cli_fail(rc, "reading the SO PIN from %s", a.so_pin_file);
-	rc = kr_pin_read(a.hsm.pin_file, "New user PIN: ", pin, sizeof(pin));
+	}
+	if (officers)
+		rc = random_pin(pin, sizeof(pin));
+	else
+		rc = kr_pin_read(a.hsm.pin_file, "New user PIN: ", pin, sizeof(pin));
 	if (rc) {
 		OPENSSL_cleanse(so_pin, sizeof(so_pin));
+		kr_p11_module_put(m);
 		return kr_cli_fail(rc, "reading the user PIN from %s",
 				   a.hsm.pin_file ? a.hsm.pin_file : "$KEYROLL_PIN or the terminal");
 	}
 	rc = kr_keystore_init_token(a.hsm.module, a.hsm.token, so_pin, pin);
 	OPENSSL_cleanse(so_pin, sizeof(so_pin));
-	OPENSSL_cleanse(pin, sizeof(pin));
+	if (rc || !officers)
+		OPENSSL_cleanse(pin, sizeof(pin));
+	kr_p11_module_put(m);
 	if (rc == KR_EEXIST) {
 		kr_cli_error("a token labelled '%s' exists already", a.hsm.token);
 		return KR_EXIT_REJECTED;
@@ -386,8 +533,10 @@ int hsm_cmd_init(int argc, char **argv)
 		kr_cli_error("the module has no free slot for a new token");
 		return KR_EXIT_ENV;
 	}
-	if (rc == KR_EHSM && a.hsm.module != NULL)
-		kr_cli_error("cannot initialise a token with PKCS#11 module %s", a.hsm.module);
+	if (rc == KR_EPIN) {
+		kr_cli_error("the token refuses PINs of that length (SoftHSM2: 4 to 255 characters)");
+		return KR_EXIT_REJECTED;
+	}
 	if (rc)
 		return kr_cli_fail(rc, "initialising token '%s'", a.hsm.token);
 	struct kr_keystore *ks = NULL;
@@ -397,9 +546,17 @@ int hsm_cmd_init(int argc, char **argv)
 	if (rc == KR_OK)
 		rc = kr_keystore_info(ks, &ti);
 	kr_keystore_close(ks);
-	if (rc)
+	if (rc) {
+		OPENSSL_cleanse(pin, sizeof(pin));
 		return kr_cli_fail(rc, "reopening token '%s'", a.hsm.token);
+	}
 	printf("initialised token '%s' (serial %s) with %s\n", ti.label, ti.serial, ti.module);
+	if (officers) {
+		st = write_officer_cards(&a, pin, ti.serial);
+		OPENSSL_cleanse(pin, sizeof(pin));
+		if (st != KR_EXIT_OK)
+			return st;
+	}
 	if (getenv("SOFTHSM2_CONF") != NULL)
 		printf("SoftHSM2 configuration: %s\n", getenv("SOFTHSM2_CONF"));
 	return KR_EXIT_OK;

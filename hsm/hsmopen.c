@@ -36,7 +36,7 @@ static int read_line(FILE *f, char *buf, size_t size)
 	return KR_OK;
 }
 
-static int pin_prompt(const char *prompt, char *buf, size_t size)
+int kr_tty_secret(const char *prompt, char *buf, size_t size)
 {
 	FILE *tty = fopen("/dev/tty", "r+");
 	if (tty == NULL)
@@ -82,7 +82,7 @@ int kr_pin_read(const char *pin_file, const char *prompt, char *buf, size_t size
 		if (rc == KR_OK)
 			memcpy(buf, env, n + 1);
 	} else {
-		rc = pin_prompt(prompt != NULL ? prompt : "PIN: ", buf, size);
+		rc = kr_tty_secret(prompt != NULL ? prompt : "PIN: ", buf, size);
 	}
 	if (rc == KR_OK && buf[0] == '\0')
 		rc = KR_EMALFORMED;
@@ -181,10 +181,20 @@ int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out)
 		return rc;
 	}
 	if (opts->cards != NULL && opts->cards[0] != NULL) {
-		rc = kr_cards_pin(opts->cards, token, pin, sizeof(pin));
+		/* the cards must be this very token's: check its serial before login */
+		struct kr_tokeninfo ti;
+		rc = kr_keystore_info(ks, &ti);
+		if (rc)
+			kr_cli_fail(rc, "reading the serial of token '%s'", token);
+		else
+			rc = kr_cards_pin_serial(opts->cards, token, ti.serial, pin, sizeof(pin));
 	} else {
 		char prompt[128];
 		snprintf(prompt, sizeof(prompt), "User PIN for token '%s': ", token);
+		struct stat st;
+		if (opts->pin_file != NULL && stat(opts->pin_file, &st) == 0 && (st.st_mode & 077))
+			kr_cli_warn("PIN file %s can be read by other users (mode %03o); chmod 600 it",
+				    opts->pin_file, (unsigned)(st.st_mode & 0777));
 		rc = kr_pin_read(opts->pin_file, prompt, pin, sizeof(pin));
 		if (rc) {
 			const char *src = opts->pin_file != NULL	   ? opts->pin_file

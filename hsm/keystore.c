@@ -128,11 +128,12 @@ void kr_keystore_close(struct kr_keystore *ks)
 {
 	if (ks == NULL)
 		return;
-	/* Closing the application's last session on the token logs it out. */
+	/* Closing the application's last session on the token logs it out:
+	 * with the last keystore of the module (kr_p11_module_retire_slots). */
 	if (ks->have_session)
 		ks->f->C_CloseSession(ks->s);
 	if (ks->slots != NULL)
-		PKCS11_release_all_slots(ks->mod->ctx, ks->slots, ks->nslots);
+		kr_p11_module_retire_slots(ks->mod, ks->slots, ks->nslots);
 	kr_p11_module_put(ks->mod);
 	free(ks);
 }
@@ -217,6 +218,13 @@ int kr_keystore_init_token(const char *module, const char *label, const char *so
 		} else if (!have_free) {
 			free_slot = ids[i];
 			have_free = 1;
+			/* Check the PINs first: a failed C_InitPIN would leave a token behind. */
+			size_t so_len = strlen(so_pin), len = strlen(pin);
+			if (so_len < ti.ulMinPinLen || so_len > ti.ulMaxPinLen ||
+			    len < ti.ulMinPinLen || len > ti.ulMaxPinLen) {
+				rc = KR_EPIN;
+				goto out;
+			}
 		}
 	}
 	if (!have_free) {
@@ -814,27 +822,31 @@ int kr_keystore_delete(struct kr_keystore *ks, const char *label)
 	if (ks == NULL || label == NULL)
 		return KR_EINVAL;
 	CK_OBJECT_HANDLE priv = 0, pub = 0;
-	int rc = kr_keystore_handles(ks, label, &priv, &pub);
+	size_t n = 0;
+	int rc = find_private(ks, label, &priv);
 	if (rc == KR_ENOTFOUND) {
 		/* A lone public key under the label still goes. */
-		size_t n = 0;
-		if (find_private(ks, label, &priv) != KR_ENOTFOUND)
-			return rc;
 		rc = find_by_label(ks, CKO_PUBLIC_KEY, label, &pub, 1, &n);
 		if (rc)
 			return rc;
-		if (n == 0)
-			return KR_ENOTFOUND;
-		if (n > 1)
-			return KR_EEXIST;
+		if (n != 1)
+			return n == 0 ? KR_ENOTFOUND : KR_EEXIST;
 		return kr_p11_error(ks->f->C_DestroyObject(ks->s, pub));
 	}
 	if (rc)
 		return rc;
+	uint8_t *id = NULL;
+	size_t id_len = 0;
+	rc = kr_p11_attr(ks->f, ks->s, priv, CKA_ID, &id, &id_len);
+	int have_pub = rc == KR_OK && find_public(ks, label, id, id_len, &pub) == KR_OK;
+	free(id);
+	if (rc && rc != KR_ENOTFOUND)
+		return rc;
+	/* The private half first: once it is gone the key cannot sign. */
 	CK_RV rv = ks->f->C_DestroyObject(ks->s, priv);
-	if (rv != CKR_OK)
-		return kr_p11_error(rv);
-	return kr_p11_error(ks->f->C_DestroyObject(ks->s, pub));
+	if (rv == CKR_OK && have_pub)
+		rv = ks->f->C_DestroyObject(ks->s, pub);
+	return kr_p11_error(rv);
 }
 
 /* --- signing --------------------------------------------------------------- */

@@ -104,7 +104,9 @@ int kr_keystore_info(struct kr_keystore *ks, struct kr_tokeninfo *out);
 /*
  * Initialise a token on a free (uninitialised) slot of module with label,
  * set the SO PIN and the user PIN.  KR_EEXIST if a token already has that
- * label, KR_ENOTFOUND if the module has no free slot.  The caller wipes the PINs.
+ * label, KR_ENOTFOUND if the module has no free slot, KR_EPIN if a PIN's length
+ * is outside the token's limits (checked before anything is changed).  The
+ * caller wipes the PINs.
  */
 int kr_keystore_init_token(const char *module, const char *label, const char *so_pin,
 			   const char *pin);
@@ -145,6 +147,9 @@ int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out);
  * set, else KR_ENOTFOUND when it does not exist.  0 and nothing done otherwise.
  */
 int kr_hsm_embedded(const char *module, int create);
+
+/* Prompt on /dev/tty without echo and read one line into buf (passphrases). */
+int kr_tty_secret(const char *prompt, char *buf, size_t size);
 
 /* Read a PIN from file (first line; trailing newline removed), else
  * $KEYROLL_PIN, else prompt without echo on /dev/tty.  buf is wiped on error. */

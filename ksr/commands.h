@@ -6,4 +6,9 @@
 #ifndef KR_KSR_COMMANDS_H
 #define KR_KSR_COMMANDS_H
 
+/* ksr/cmd_inspect.c */
+int ksr_cmd_validate(int argc, char **argv);
+int ksr_cmd_show(int argc, char **argv);
+int ksr_cmd_hash(int argc, char **argv);
+
 #endif

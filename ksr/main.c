@@ -9,6 +9,9 @@
 #include "ksr/commands.h"
 
 static const struct kr_cli_command commands[] = {
+	{"validate", ksr_cmd_validate, "run every KSR check against the policy and the previous SKR"},
+	{"show", ksr_cmd_show, "print a KSR's or SKR's bundles with DNSKEY response sizes"},
+	{"hash", ksr_cmd_hash, "SHA-256 of a file in hex and PGP words"},
 	{NULL, NULL, NULL},
 };
 

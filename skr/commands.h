@@ -6,4 +6,7 @@
 #ifndef KR_SKR_COMMANDS_H
 #define KR_SKR_COMMANDS_H
 
+/* skr/cmd_verify.c */
+int skr_cmd_verify(int argc, char **argv);
+
 #endif

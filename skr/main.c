@@ -9,6 +9,7 @@
 #include "skr/commands.h"
 
 static const struct kr_cli_command commands[] = {
+	{"verify", skr_cmd_verify, "verify an SKR: structure, signatures by its KSKs, times"},
 	{NULL, NULL, NULL},
 };
 

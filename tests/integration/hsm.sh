@@ -21,6 +21,7 @@ printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level 
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 unset KEYROLL_PIN KEYROLL_TOKEN KEYROLL_PKCS11_MODULE
 PIN=pin-31415926
+umask 077
 printf '%s\n' "$PIN" >"$T/pin"
 printf 'so-27182818\n' >"$T/sopin"
 printf 'not-the-pin\n' >"$T/badpin"
@@ -46,6 +47,10 @@ ok "$H" init --token itest --so-pin-file "$T/sopin" --pin-file "$T/pin" &&
 	grep -q "initialised token 'itest'" "$T/out" || fail "init output: $(cat "$T/out")"
 expect 1 "exists already" "$H" init --token itest --so-pin-file "$T/sopin" --pin-file "$T/pin"
 expect 2 "so-pin-file is required" "$H" init --token other --pin-file "$T/pin"
+printf 'abc\n' >"$T/shortpin"
+expect 1 "refuses PINs of that length" "$H" init --token short --so-pin-file "$T/sopin" --pin-file "$T/shortpin"
+expect 3 "PKCS#11 module /nonexistent/libp11.so not found" "$H" init --token other --so-pin-file "$T/sopin" \
+	--pin-file "$T/pin" --module /nonexistent/libp11.so
 C="--token itest --pin-file $T/pin"
 
 # --- keygen for the five algorithms ----------------------------------------------
@@ -187,7 +192,12 @@ fi
 expect 3 "reading the PIN from $T" "$H" list --token itest --pin-file "$T"
 : >"$T/emptypin"
 expect 1 "reading the PIN from $T/emptypin" "$H" list --token itest --pin-file "$T/emptypin"
-expect 2 "officer cards need" "$H" list --token itest --card "$T/card1"
+# officer cards are tested in hsm-cards.sh; a missing card file is an I/O error
+expect 3 "reading card .*card1" "$H" list --token itest --card "$T/card1"
+cp "$T/pin" "$T/openpin" && chmod 644 "$T/openpin"
+ok "$H" list --token itest --pin-file "$T/openpin" &&
+	grep -q "^warning: PIN file $T/openpin can be read by other users" "$T/err" || fail "no warning for a readable PIN file"
+ok "$H" list $C && [ ! -s "$T/err" ] || fail "warning for a private PIN file: $(cat "$T/err")"
 # The environment PIN and token work, and no PIN travels in argv.
 KEYROLL_PIN=$PIN KEYROLL_TOKEN=itest ok "$H" list --json
 expect 2 "PINs are never taken from the command line" "$H" list --token itest --pin "$PIN"
@@ -200,6 +210,9 @@ for c in init keygen list export import delete selftest; do
 	"$H" $c --help >"$T/out" || fail "$c --help exit status"
 	grep -q '\-\-pin ' "$T/out" && fail "$c --help offers a --pin option"
 done
+
+# The refused init left no token behind.
+expect 3 "no token labelled 'short'" "$H" list --token short --pin-file "$T/pin"
 
 # --- the embedded default token store (./var) -------------------------------------------
 mkdir "$T/embedded"
