@@ -910,9 +910,12 @@ int kr_keystore_unwrap(struct kr_keystore *ks, const char *label, const uint8_t 
 	CK_OBJECT_HANDLE hpriv = 0, hpub = 0;
 	CK_RV rv = ks->f->C_UnwrapKey(ks->s, &mech, kek, (CK_BYTE_PTR)wrapped, wrapped_len, priv, n,
 				      &hpriv);
+	/* SoftHSM 2.6.1 reports a failed AES-KWP integrity check (a damaged or
+	 * forged wrapped key) as CKR_GENERAL_ERROR; the caller has already
+	 * checked the KEK is the right one. */
 	if (rv != CKR_OK)
 		return rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_WRAPPED_KEY_LEN_RANGE ||
-				       rv == CKR_ENCRYPTED_DATA_INVALID
+				       rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_GENERAL_ERROR
 			       ? KR_EBADSIG
 			       : kr_p11_error(rv);
 	if ((rc = create_public(ks, label, id, id_len, dnskey, &hpub)) != KR_OK) {
