@@ -207,6 +207,10 @@ int kr_hsm_login(struct kr_keystore *ks, const struct kr_hsm_opts *opts)
 	} else {
 		char prompt[128];
 		snprintf(prompt, sizeof(prompt), "User PIN for token '%s': ", token);
+		struct stat st;
+		if (opts->pin_file != NULL && stat(opts->pin_file, &st) == 0 && (st.st_mode & 077))
+			kr_cli_warn("PIN file %s can be read by other users (mode %03o); chmod 600 it",
+				    opts->pin_file, (unsigned)(st.st_mode & 0777));
 		rc = kr_pin_read(opts->pin_file, prompt, pin, sizeof(pin));
 		if (rc) {
 			const char *src = opts->pin_file != NULL	   ? opts->pin_file

@@ -128,11 +128,12 @@ void kr_keystore_close(struct kr_keystore *ks)
 {
 	if (ks == NULL)
 		return;
-	/* Closing the application's last session on the token logs it out. */
+	/* Closing the application's last session on the token logs it out:
+	 * with the last keystore of the module (kr_p11_module_retire_slots). */
 	if (ks->have_session)
 		ks->f->C_CloseSession(ks->s);
 	if (ks->slots != NULL)
-		PKCS11_release_all_slots(ks->mod->ctx, ks->slots, ks->nslots);
+		kr_p11_module_retire_slots(ks->mod, ks->slots, ks->nslots);
 	kr_p11_module_put(ks->mod);
 	free(ks);
 }

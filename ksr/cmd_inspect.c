@@ -15,6 +15,7 @@
 
 #include "ksr/checks.h"
 #include "ksr/commands.h"
+#include "ksr/knotin.h"
 #include "ksr/report.h"
 #include "lib/cli.h"
 #include "lib/encode.h"
@@ -32,6 +33,8 @@ static const char validate_usage[] =
 	"  --policy FILE       YAML policy (default: skr/policies/root.yaml)\n"
 	"  --now TIME          the time for KSR-POLICY-SIG-HORIZON (default: now)\n"
 	"  --json              the report as JSON\n"
+	"  --format F          the KSR is xml, knot (Knot DNS keymgr generate-ksr) or auto\n"
+	"                      (default: recognised by its first line)\n" KR_KNOT_USAGE_BUNDLES
 	"Exit status: 0 all checks passed, 1 a check failed or the KSR is malformed,\n"
 	"2 usage, 3 environment.\n";
 
@@ -43,6 +46,7 @@ int ksr_cmd_validate(int argc, char **argv)
 		{"now", required_argument, NULL, OPT_NOW},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"help", no_argument, NULL, 'h'},
+		KR_KNOT_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	const char *prev_path = NULL, *policy_path = NULL, *now_arg = NULL;
@@ -67,6 +71,12 @@ int ksr_cmd_validate(int argc, char **argv)
 		case OPT_JSON:
 			json = 1;
 			break;
+		case KR_OPT_KNOT_FORMAT:
+		case KR_OPT_KNOT_VALIDITY:
+		case KR_OPT_KNOT_STEP:
+			if ((status = kr_knot_option(c, optarg, 0)) != KR_EXIT_OK)
+				return status;
+			break;
 		case 'h':
 			fputs(validate_usage, stdout);
 			return KR_EXIT_OK;
@@ -83,6 +93,7 @@ int ksr_cmd_validate(int argc, char **argv)
 	status = kr_tool_now(now_arg, &now);
 	if (status == KR_EXIT_OK)
 		status = kr_tool_load_policy(policy_path, &pol);
+	kr_knot_use_policy(pol);
 	if (status == KR_EXIT_OK)
 		status = kr_tool_load_doc("KSR", argv[optind], KR_KSR_REQUEST, &ksr);
 	if (status == KR_EXIT_OK && prev_path != NULL)
@@ -108,24 +119,31 @@ out:
 }
 
 static const char show_usage[] =
-	"usage: keyroll-ksr show FILE\n"
+	"usage: keyroll-ksr show [--format F] [--bundle-validity D --bundle-step D] FILE\n"
 	"Print a KSR's or SKR's bundles: inception, expiration, key tags with flags,\n"
 	"signers and the size in bytes of a DNS response carrying the bundle's DNSKEY\n"
-	"RRset and RRSIGs (with EDNS); a warning names bundles above 1232 bytes.\n";
+	"RRset and RRSIGs (with EDNS); a warning names bundles above 1232 bytes.\n"
+	"  --format F          xml, knot (Knot DNS KSR/SKR) or auto (default)\n" KR_KNOT_USAGE_BUNDLES;
 
-/* Only -h/--help: the file is the one operand. */
+/* -h/--help (and the Knot options): the file is the one operand. */
 static int one_operand(int argc, char **argv, const char *usage, const char **file)
 {
 	static const struct option opts[] = {
 		{"help", no_argument, NULL, 'h'},
+		KR_KNOT_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, status;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(usage, stdout);
 			return -1;
+		}
+		if (c >= KR_OPT_KNOT_FORMAT && c <= KR_OPT_KNOT_STEP && usage == show_usage) {
+			if ((status = kr_knot_option(c, optarg, 0)) != KR_EXIT_OK)
+				return status;
+			continue;
 		}
 		fputs(usage, stderr);
 		return KR_EXIT_USAGE;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ksr/report.h"
+#include "ksr/knotin.h"
 #include "lib/cli.h"
 #include "lib/error.h"
 #include "lib/timeutil.h"
@@ -101,7 +102,7 @@ int kr_tool_load_doc(const char *what, const char *path, int want, struct kr_ksr
 {
 	char err[512];
 	struct kr_ksr_doc *d = NULL;
-	int rc = kr_ksr_read_file(path, &d, err, sizeof(err));
+	int rc = kr_knot_read_doc(path, &d, err, sizeof(err)); /* XML or Knot text */
 	if (rc != KR_OK) {
 		if (err[0] != '\0') {
 			kr_cli_error("%s %s: %s", what, path, err);

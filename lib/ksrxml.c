@@ -1081,10 +1081,10 @@ static int write_bundle(xmlTextWriterPtr w, const char *name, const struct kr_ks
 		W(w_uint(w, "Algorithm", g->algorithm));
 		W(w_uint(w, "Labels", g->labels));
 		W(w_uint(w, "OriginalTTL", g->original_ttl));
-		/* The model keeps RRSIG times mod 2^32; written as absolute
-		 * times, those nearest the bundle's inception (RFC 4034 3.1.5). */
-		W(w_time(w, "SignatureExpiration", kr_rrsig_time_abs(g->expiration, b->inception)));
-		W(w_time(w, "SignatureInception", kr_rrsig_time_abs(g->inception, b->inception)));
+		/* The reader accepts RRSIG times up to 2106 only (2^32 - 1), so
+		 * the 32-bit field is the absolute time: the round trip is exact. */
+		W(w_time(w, "SignatureExpiration", (int64_t)g->expiration));
+		W(w_time(w, "SignatureInception", (int64_t)g->inception));
 		W(w_uint(w, "KeyTag", g->key_tag));
 		W(w_elem(w, "SignersName", name_buf));
 		W(w_base64(w, "SignatureData", g->sig, g->sig_len));

@@ -21,6 +21,7 @@ printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level 
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 unset KEYROLL_PIN KEYROLL_TOKEN KEYROLL_PKCS11_MODULE
 PIN=pin-31415926
+umask 077
 printf '%s\n' "$PIN" >"$T/pin"
 printf 'so-27182818\n' >"$T/sopin"
 printf 'not-the-pin\n' >"$T/badpin"
@@ -193,6 +194,10 @@ expect 3 "reading the PIN from $T" "$H" list --token itest --pin-file "$T"
 expect 1 "reading the PIN from $T/emptypin" "$H" list --token itest --pin-file "$T/emptypin"
 # officer cards are tested in hsm-cards.sh; a missing card file is an I/O error
 expect 3 "reading card .*card1" "$H" list --token itest --card "$T/card1"
+cp "$T/pin" "$T/openpin" && chmod 644 "$T/openpin"
+ok "$H" list --token itest --pin-file "$T/openpin" &&
+	grep -q "^warning: PIN file $T/openpin can be read by other users" "$T/err" || fail "no warning for a readable PIN file"
+ok "$H" list $C && [ ! -s "$T/err" ] || fail "warning for a private PIN file: $(cat "$T/err")"
 # The environment PIN and token work, and no PIN travels in argv.
 KEYROLL_PIN=$PIN KEYROLL_TOKEN=itest ok "$H" list --json
 expect 2 "PINs are never taken from the command line" "$H" list --token itest --pin "$PIN"

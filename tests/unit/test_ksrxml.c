@@ -375,6 +375,30 @@ static void test_malformed_elements(void **state)
 		   "KSR/Request/RequestPolicy: unexpected element <KSK>");
 }
 
+/* Found by fuzzing: a bundle far in the future once made the writer move
+ * RRSIG times next to it, out of the reader's range.  The 32-bit times are
+ * absolute (before 2106) and are written as they are. */
+static void test_far_future_roundtrip(void **state)
+{
+	(void)state;
+	size_t len = 0;
+	char *text = slurp(KSR, &len);
+	char *m = mutate(text, "<Inception>2017-04-21T00:00:00", "<Inception>6771-01-21T00:00:00", 1);
+	struct kr_ksr_doc *d = NULL, *d2 = NULL;
+	char *xml = NULL;
+	size_t n = 0;
+	char err[256];
+	assert_int_equal(kr_ksr_parse((const uint8_t *)m, strlen(m), &d, err, sizeof(err)), 0);
+	assert_int_equal(kr_ksr_write(d, &xml, &n), 0);
+	assert_int_equal(kr_ksr_parse((const uint8_t *)xml, n, &d2, err, sizeof(err)), 0);
+	assert_doc_equal(d, d2);
+	kr_ksr_free(d);
+	kr_ksr_free(d2);
+	free(xml);
+	free(m);
+	free(text);
+}
+
 /* Quirks: timestamp on <KSR> or on <Request>, times with Z, +00:00 or none. */
 static void test_quirks(void **state)
 {
@@ -431,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_malformed_elements),
 		cmocka_unit_test(test_quirks),
+		cmocka_unit_test(test_far_future_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
