@@ -48,6 +48,7 @@ TOOL_BINS := $(addprefix $(BIN)/,$(TOOLS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
+.SECONDARY:
 .PHONY: all check run-check unit integration demo bench install clean asan fuzz deps format
 all: $(TOOL_BINS)
 
