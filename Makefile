@@ -20,7 +20,12 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MODULES  := lib hsm ksr skr trustanchor ceremony
 TOOLS    := $(foreach m,$(MODULES),$(if $(wildcard $(m)/main.c),keyroll-$(m)))
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+CC       := clang
+BUILD    := build/fuzz
+SAN      := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+OPT      := -O1
+else ifeq ($(SANITIZE),1)
 BUILD    := build/asan
 SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 OPT      := -O1
@@ -49,7 +54,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
 .SECONDARY:
-.PHONY: all check run-check unit integration demo bench install clean asan fuzz deps format
+.PHONY: all check run-check unit integration demo bench install clean asan fuzz fuzz-bins fuzz-smoke deps format
 all: $(TOOL_BINS)
 
 $(BUILD)/%.o: %.c
@@ -105,13 +110,27 @@ demo:
 bench: all
 	@for b in bench/*; do [ -x "$$b" ] && { echo "== $$b"; BIN=$(abspath $(BIN)) "$$b" || exit 1; }; done; true
 
-FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+# make fuzz: libFuzzer harnesses tests/fuzz/fuzz_*.c into build/fuzz/bin/
+# (clang; the archives are rebuilt with fuzzer instrumentation).
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/bin/%,$(wildcard tests/fuzz/fuzz_*.c))
 fuzz:
-	@mkdir -p build/fuzz
-	@for f in $(FUZZ_SRCS); do n=$$(basename $$f .c); \
-	  for m in $(MODULES); do for s in $$(ls $$m/*.c 2>/dev/null | grep -v /main.c); do echo $$s; done; done > build/fuzz/srcs; \
-	  echo "clang $$n"; clang -std=c11 -D_GNU_SOURCE -g -O1 -I. $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined \
-	    -o build/fuzz/$$n $$f $$(cat build/fuzz/srcs) $(LDLIBS_ALL) || exit 1; done
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+
+fuzz-bins: $(FUZZ_BINS)
+
+# make fuzz-smoke: every harness for FUZZ_SECONDS on its seed corpus
+# (tests/fuzz/corpus/<name>/ when present); a crash fails the target.
+FUZZ_SECONDS ?= 20
+fuzz-smoke: fuzz
+	@for f in $(FUZZ_BINS); do n=$$(basename $$f); c=build/fuzz/corpus/$$n; mkdir -p $$c; \
+	  [ -d tests/fuzz/corpus/$$n ] && cp -n tests/fuzz/corpus/$$n/* $$c/ 2>/dev/null; \
+	  echo "fuzz $$n for $(FUZZ_SECONDS)s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $$c >build/fuzz/$$n.log 2>&1 || \
+	  { tail -n 40 build/fuzz/$$n.log; exit 1; }; done
+
+build/fuzz/bin/%: tests/fuzz/%.c $(ARCHIVES)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< -Wl,--start-group $(ARCHIVES) -Wl,--end-group $(LDLIBS_ALL)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)
