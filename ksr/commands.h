@@ -6,4 +6,8 @@
 #ifndef KR_KSR_COMMANDS_H
 #define KR_KSR_COMMANDS_H
 
+int ksr_cmd_generate(int argc, char **argv);
+int ksr_cmd_accept(int argc, char **argv);
+int ksr_cmd_bundle(int argc, char **argv);
+
 #endif
