@@ -14,6 +14,7 @@
 #include "lib/error.h"
 #include "lib/timeutil.h"
 #include "skr/sign.h"
+#include "ksr/report.h"
 #include "skr/tool.h"
 
 static void accept_usage(FILE *f)
@@ -62,11 +63,11 @@ int ksr_cmd_accept(int argc, char **argv)
 		return KR_EXIT_USAGE;
 	}
 	skr_path = argv[optind];
-	status = kr_tool_read_doc(skr_path, "SKR", KR_KSR_RESPONSE, &skr);
+	status = kr_tool_load_doc("SKR", skr_path, KR_KSR_RESPONSE, &skr);
 	if (!status)
-		status = kr_tool_read_doc(ksr_path, "KSR", KR_KSR_REQUEST, &ksr);
+		status = kr_tool_load_doc("KSR", ksr_path, KR_KSR_REQUEST, &ksr);
 	if (!status && prev_path)
-		status = kr_tool_read_doc(prev_path, "previous SKR", KR_KSR_RESPONSE, &prev);
+		status = kr_tool_load_doc("previous SKR", prev_path, KR_KSR_RESPONSE, &prev);
 	if (status)
 		goto out;
 	rc = kr_trust_load(anchor, &trust, err, sizeof(err));
@@ -78,14 +79,14 @@ int ksr_cmd_accept(int argc, char **argv)
 	rc = kr_skr_accept(ksr, skr, prev, trust, res);
 	if (json) {
 		printf("{\"skr\":");
-		kr_tool_json_string(stdout, skr_path);
+		kr_json_string(stdout, skr_path);
 		printf(",\"id\":");
-		kr_tool_json_string(stdout, skr->id);
+		kr_json_string(stdout, skr->id);
 		printf(",\"accepted\":%s,\"checks\":[", rc ? "false" : "true");
 		for (size_t i = 0; i < KR_ACCEPT_NCHECKS; i++) {
 			printf("%s{\"id\":\"%s\",\"result\":\"%s\",\"detail\":", i ? "," : "", res[i].id,
 			       status_word[res[i].status]);
-			kr_tool_json_string(stdout, res[i].detail);
+			kr_json_string(stdout, res[i].detail);
 			printf("}");
 		}
 		printf("]}\n");
@@ -147,7 +148,7 @@ int ksr_cmd_bundle(int argc, char **argv)
 		kr_cli_error("--at %s: not a time", at_arg);
 		return KR_EXIT_USAGE;
 	}
-	status = kr_tool_read_doc(argv[optind], "SKR", KR_KSR_RESPONSE, &skr);
+	status = kr_tool_load_doc("SKR", argv[optind], KR_KSR_RESPONSE, &skr);
 	if (status)
 		return status;
 	/* Never hand out records that do not verify. */

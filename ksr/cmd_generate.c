@@ -16,6 +16,7 @@
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/timeutil.h"
+#include "ksr/report.h"
 #include "skr/tool.h"
 
 #define MAX_ZSKS 16
@@ -152,7 +153,7 @@ int ksr_cmd_generate(int argc, char **argv)
 		return KR_EXIT_USAGE;
 	}
 
-	status = kr_tool_policy(policy, &pol);
+	status = kr_tool_load_policy(policy, &pol);
 	if (status)
 		goto out;
 	p.zone = pol->zone;

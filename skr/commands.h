@@ -6,4 +6,7 @@
 #ifndef KR_SKR_COMMANDS_H
 #define KR_SKR_COMMANDS_H
 
+int skr_cmd_sign(int argc, char **argv);
+int skr_cmd_schemas(int argc, char **argv);
+
 #endif
