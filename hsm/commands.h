@@ -6,4 +6,12 @@
 #ifndef KR_HSM_COMMANDS_H
 #define KR_HSM_COMMANDS_H
 
+int hsm_cmd_init(int argc, char **argv);
+int hsm_cmd_keygen(int argc, char **argv);
+int hsm_cmd_list(int argc, char **argv);
+int hsm_cmd_export(int argc, char **argv);
+int hsm_cmd_import(int argc, char **argv);
+int hsm_cmd_delete(int argc, char **argv);
+int hsm_cmd_selftest(int argc, char **argv);
+
 #endif

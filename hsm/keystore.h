@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include <openssl/evp.h>
+#include <p11-kit/pkcs11.h>
 
 #include "lib/dnssec.h"
 
@@ -70,10 +71,54 @@ int kr_keystore_delete(struct kr_keystore *ks, const char *label);
 int kr_keystore_signer(struct kr_keystore *ks, const char *label, uint16_t flags,
 		       struct kr_signer *out);
 void kr_keystore_signer_free(struct kr_signer *signer);
+/* A signer over a fresh session key pair (not stored on the token; destroyed
+ * by kr_keystore_signer_free()), for self tests.  bits as for generate. */
+int kr_keystore_ephemeral_signer(struct kr_keystore *ks, uint8_t alg, unsigned bits,
+				 struct kr_signer *out);
 
 /* An EVP_PKEY whose private operations run in the token (RSA and ECDSA, via
- * libp11): for OpenSSL consumers such as CMS.  Caller frees with EVP_PKEY_free(). */
+ * libp11): for OpenSSL consumers such as CMS.  Caller frees with EVP_PKEY_free(),
+ * before kr_keystore_close().  libp11 0.4.12 cannot enumerate the keys of a
+ * token holding an Ed25519 key: there this is KR_EHSM (kr_keystore_signer()
+ * works on every token). */
 int kr_keystore_pkey(struct kr_keystore *ks, const char *label, EVP_PKEY **out);
+
+/*
+ * How the DNSSEC algorithm of a key is recorded: keyroll gives every key it
+ * generates or imports the CKA_ID  'K' 'R' 0x01 <alg>  followed by 16 random
+ * bytes.  Keys with any other CKA_ID get the algorithm their type implies
+ * (RSA: 8, EC: by curve, Ed25519: 15).
+ */
+enum { KR_KEYID_PREFIX_LEN = 4, KR_KEYID_RANDOM_LEN = 16 };
+
+/* Token and module facts for reports (selftest). */
+struct kr_tokeninfo {
+	char module[256];
+	char library[64];       /* module's libraryDescription */
+	unsigned lib_major, lib_minor;
+	char label[33], manufacturer[33], model[17], serial[17];
+	int logged_in;
+};
+int kr_keystore_info(struct kr_keystore *ks, struct kr_tokeninfo *out);
+
+/*
+ * Initialise a token on a free (uninitialised) slot of module with label,
+ * set the SO PIN and the user PIN.  KR_EEXIST if a token already has that
+ * label, KR_ENOTFOUND if the module has no free slot.  The caller wipes the PINs.
+ */
+int kr_keystore_init_token(const char *module, const char *label, const char *so_pin,
+			   const char *pin);
+
+/*
+ * Raw PKCS#11 access for operations the keystore does not wrap (key backup
+ * with C_WrapKey/C_UnwrapKey): the module's function list and the keystore's
+ * read-write session, valid until kr_keystore_close().  Never call
+ * C_Finalize or C_CloseSession on them.
+ */
+int kr_keystore_p11(struct kr_keystore *ks, CK_FUNCTION_LIST_PTR *funcs, CK_SESSION_HANDLE *session);
+/* The object handles of the pair labelled label (pub may be NULL). */
+int kr_keystore_handles(struct kr_keystore *ks, const char *label, CK_OBJECT_HANDLE *priv,
+			CK_OBJECT_HANDLE *pub);
 
 /* --- tool side: the options every HSM-using command shares ----------------- */
 
@@ -84,8 +129,22 @@ struct kr_hsm_opts {
 	const char *const *cards; /* officer cards (M-of-N activation) instead of a PIN; NULL-terminated */
 };
 
-/* Open the token and log in per opts; the PIN is wiped right after login. */
+/*
+ * Open the token and log in per opts; the PIN is wiped right after login.
+ * Tool-side helper: on failure it has printed an "error: ..." line naming
+ * the problem (module, token, PIN source, login), so the caller only returns
+ * kr_exit_status(rc).  With SoftHSM2's module and SOFTHSM2_CONF unset, it uses
+ * the embedded token store ./var/softhsm2.conf (see kr_hsm_embedded()).
+ */
 int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out);
+
+/*
+ * The embedded default token store: when module (after the NULL/env
+ * defaults) is SoftHSM2's and SOFTHSM2_CONF is unset, point SOFTHSM2_CONF at
+ * $PWD/var/softhsm2.conf; create it (tokendir $PWD/var/tokens) if create is
+ * set, else KR_ENOTFOUND when it does not exist.  0 and nothing done otherwise.
+ */
+int kr_hsm_embedded(const char *module, int create);
 
 /* Read a PIN from file (first line; trailing newline removed), else
  * $KEYROLL_PIN, else prompt without echo on /dev/tty.  buf is wiped on error. */

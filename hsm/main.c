@@ -9,6 +9,13 @@
 #include "hsm/commands.h"
 
 static const struct kr_cli_command commands[] = {
+	{"init", hsm_cmd_init, "initialise a token (SoftHSM2: create one) with SO and user PINs"},
+	{"keygen", hsm_cmd_keygen, "generate a KSK inside the token; print DNSKEY, DS, key tags"},
+	{"list", hsm_cmd_list, "list key pairs with key tags, DS and security attributes"},
+	{"export", hsm_cmd_export, "export a public key as DNSKEY, DS or PEM"},
+	{"import", hsm_cmd_import, "bring a software key into the token (non-extractable)"},
+	{"delete", hsm_cmd_delete, "destroy a key pair (asks for confirmation)"},
+	{"selftest", hsm_cmd_selftest, "sign and verify a test DNSKEY RRset in the token"},
 	{NULL, NULL, NULL},
 };
 
