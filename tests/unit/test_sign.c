@@ -305,7 +305,7 @@ int main(void)
 
 	snprintf(legacy_dir, sizeof(legacy_dir), "%s/icann/dnssec-keytools-legacy/baseline",
 		 td ? td : "../shared/testdata");
-	snprintf(schemas_path, sizeof(schemas_path), "%s/tests/data/legacy-schemas.yaml",
+	snprintf(schemas_path, sizeof(schemas_path), "%s/tests/data/legacy-policy.yaml",
 		 top ? top : ".");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
