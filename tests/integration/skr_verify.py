@@ -8,6 +8,8 @@ not keyroll's code).
   skr_verify.py same-sigs OURS THEIRS every (bundle id, keyIdentifier)
                                       SignatureData of THEIRS is in OURS,
                                       byte for byte, and nothing more
+  skr_verify.py validate-lines FILE T zone-file DNSKEY and RRSIG lines (keyroll-ksr
+                                      bundle) validate at time T (seconds)
   skr_verify.py size FILE N           the wire size of bundle N's DNSKEY
                                       answer (EDNS, DO) as dnspython renders it
 Exit 0 when the check holds; 1 with a message otherwise.
@@ -106,6 +108,27 @@ def same_sigs(ours, theirs):
     print("%d SignatureData identical" % len(b))
 
 
+def validate_lines(path, when):
+    keys = sigs = None
+    for line in open(path):
+        line = line.split(";")[0].strip()
+        if not line:
+            continue
+        rr = dns.rrset.from_text(*line.split(None, 4)[:4], line.split(None, 4)[4])
+        if rr.rdtype == dns.rdatatype.DNSKEY:
+            keys = rr if keys is None else keys.union(rr)
+        elif rr.rdtype == dns.rdatatype.RRSIG:
+            sigs = rr if sigs is None else sigs.union(rr)
+    if not keys or not sigs:
+        sys.exit("no DNSKEY RRset or no RRSIG")
+    for rd in sigs:
+        try:
+            dns.dnssec.validate_rrsig(keys, rd, {keys.name: keys}, now=when)
+        except dns.dnssec.ValidationFailure as e:
+            sys.exit("RRSIG by %d: %s" % (rd.key_tag, e))
+    print("dnspython: %d DNSKEYs, %d RRSIGs validate" % (len(keys), len(sigs)))
+
+
 def size(path, n):
     domain, b = list(bundles(path))[n - 1]
     keys, sigs = rrsets(domain, b)
@@ -124,6 +147,8 @@ if __name__ == "__main__":
         validate(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "same-sigs":
         same_sigs(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 4 and sys.argv[1] == "validate-lines":
+        validate_lines(sys.argv[2], float(sys.argv[3]))
     elif len(sys.argv) == 4 and sys.argv[1] == "size":
         size(sys.argv[2], int(sys.argv[3]))
     else:
