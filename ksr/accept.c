@@ -136,11 +136,55 @@ out:
 	return rc;
 }
 
-int kr_trust_load(const char *path, struct kr_trust **out, char *errbuf, size_t errlen)
+int kr_trust_parse(const uint8_t *text, size_t len, struct kr_trust **out, char *errbuf,
+		   size_t errlen)
 {
 	struct kr_trust *t = NULL;
+	char *copy = NULL;
+	size_t i = 0;
+	int rc;
+
+	if (!text || !out)
+		return KR_EINVAL;
+	*out = NULL;
+	if (len > TRUST_MAX_SIZE) {
+		seterr(errbuf, errlen, "larger than %d bytes", TRUST_MAX_SIZE);
+		return KR_ETOOBIG;
+	}
+	if (memchr(text, '\0', len)) {
+		seterr(errbuf, errlen, "binary data");
+		return KR_EMALFORMED;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t)
+		t->keys = calloc(TRUST_MAX_KEYS, sizeof(*t->keys));
+	copy = malloc(len + 1);
+	if (!t || !t->keys || !copy) {
+		rc = KR_ENOMEM;
+		goto out;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	while (i < len && isspace(text[i]))
+		i++;
+	if (i < len && text[i] == '<')
+		rc = load_xml(text, len, t, errbuf, errlen);
+	else
+		rc = load_lines(copy, t, errbuf, errlen);
+	if (rc)
+		goto out;
+	*out = t;
+	t = NULL; /* transferred */
+out:
+	free(copy);
+	kr_trust_free(t);
+	return rc;
+}
+
+int kr_trust_load(const char *path, struct kr_trust **out, char *errbuf, size_t errlen)
+{
 	uint8_t *buf = NULL;
-	size_t len = 0, i = 0;
+	size_t len = 0;
 	int rc;
 
 	if (!path || !out)
@@ -151,31 +195,8 @@ int kr_trust_load(const char *path, struct kr_trust **out, char *errbuf, size_t 
 		seterr(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
 		return rc;
 	}
-	t = calloc(1, sizeof(*t));
-	if (t)
-		t->keys = calloc(TRUST_MAX_KEYS, sizeof(*t->keys));
-	if (!t || !t->keys) {
-		rc = KR_ENOMEM;
-		goto out;
-	}
-	while (i < len && isspace(buf[i]))
-		i++;
-	if (memchr(buf, '\0', len)) {
-		seterr(errbuf, errlen, "%s: binary data", path);
-		rc = KR_EMALFORMED;
-		goto out;
-	}
-	if (i < len && buf[i] == '<')
-		rc = load_xml(buf, len, t, errbuf, errlen);
-	else
-		rc = load_lines((char *)buf, t, errbuf, errlen);
-	if (rc)
-		goto out;
-	*out = t;
-	t = NULL; /* transferred */
-out:
+	rc = kr_trust_parse(buf, len, out, errbuf, errlen);
 	free(buf);
-	kr_trust_free(t);
 	return rc;
 }
 

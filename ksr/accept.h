@@ -40,6 +40,9 @@ struct kr_trust {
  * line or element.
  */
 int kr_trust_load(const char *path, struct kr_trust **out, char *errbuf, size_t errlen);
+/* The same for text of len bytes (capped at 1 MiB). */
+int kr_trust_parse(const uint8_t *text, size_t len, struct kr_trust **out, char *errbuf,
+		   size_t errlen);
 void kr_trust_free(struct kr_trust *t);
 
 /* 1 if key (a KSK, not revoked, of zone t->zone) matches a trusted entry

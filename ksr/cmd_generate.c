@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "hsm/keystore.h"
+#include "ksr/checks.h"
 #include "ksr/commands.h"
 #include "ksr/generate.h"
 #include "ksr/policy.h"
@@ -34,7 +35,10 @@ static void usage(FILE *f)
 		"  --prev-zsk LABEL  an outgoing ZSK, still published in the first bundle\n"
 		"  --next-zsk LABEL  an incoming ZSK, pre-published in the last bundle\n"
 		"  --start TIME      inception of the first bundle\n"
-		"  --out KSR         output file (default: standard output)\n");
+		"  --now TIME        the time for the policy checks (default: the clock)\n"
+		"  --out KSR         output file (default: standard output)\n"
+		"The KSR is checked against the policy before it is written: a KSR that the\n"
+		"KSK operator would refuse is not written (exit 1).\n");
 }
 
 /* ICANN's cycle from the request policy: an interval in the middle of the
@@ -79,7 +83,8 @@ int ksr_cmd_generate(int argc, char **argv)
 		{"policy", required_argument, NULL, 'y'}, {"out", required_argument, NULL, 'o'},
 		{"serial", required_argument, NULL, 'S'}, {"id", required_argument, NULL, 'i'},
 		{"bundles", required_argument, NULL, 'b'}, {"interval", required_argument, NULL, 'I'},
-		{"validity", required_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
+		{"validity", required_argument, NULL, 'v'}, {"now", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct kr_hsm_opts hopts = {0};
@@ -91,7 +96,9 @@ int ksr_cmd_generate(int argc, char **argv)
 	struct kr_signer signers[MAX_ZSKS];
 	const char *labels[MAX_ZSKS];
 	const char *zone = NULL, *start = NULL, *policy = NULL, *out = "-", *id = NULL;
-	const char *serial = NULL, *nb = NULL, *interval = NULL, *validity = NULL;
+	const char *serial = NULL, *nb = NULL, *interval = NULL, *validity = NULL, *now_arg = NULL;
+	struct kr_check_report rep = {0};
+	int64_t now = 0;
 	size_t nzsks = 0, nsigners = 0, len = 0;
 	char err[512] = "", *xml = NULL;
 	int c, rc, status = KR_EXIT_OK;
@@ -123,6 +130,7 @@ int ksr_cmd_generate(int argc, char **argv)
 		case 'b': nb = optarg; break;
 		case 'I': interval = optarg; break;
 		case 'v': validity = optarg; break;
+		case 'n': now_arg = optarg; break;
 		case 'h': usage(stdout); return KR_EXIT_OK;
 		default: usage(stderr); return KR_EXIT_USAGE;
 		}
@@ -153,8 +161,7 @@ int ksr_cmd_generate(int argc, char **argv)
 		return KR_EXIT_USAGE;
 	}
 
-	status = kr_tool_load_policy(policy, &pol);
-	if (status)
+	if ((status = kr_tool_now(now_arg, &now)) || (status = kr_tool_load_policy(policy, &pol)))
 		goto out;
 	p.zone = pol->zone;
 	if (zone) {
@@ -205,6 +212,15 @@ int ksr_cmd_generate(int argc, char **argv)
 		status = kr_exit_status(rc);
 		goto out;
 	}
+	/* The checks the KSK operator will run (no previous SKR here). */
+	rc = kr_ksr_check(ksr, NULL, pol, now, &rep);
+	if (rc) {
+		kr_report_print(stderr, &rep, "the generated KSR", 0);
+		kr_cli_error("the generated KSR fails %zu policy check%s: not written", rep.nfail,
+			     rep.nfail == 1 ? "" : "s");
+		status = rc == KR_EPOLICY ? KR_EXIT_REJECTED : kr_cli_fail(rc, "checking the KSR");
+		goto out;
+	}
 	rc = kr_ksr_write(ksr, &xml, &len);
 	if (rc) {
 		status = kr_cli_fail(rc, "writing the KSR");
@@ -224,6 +240,7 @@ int ksr_cmd_generate(int argc, char **argv)
 			fprintf(stderr, "%s to %s, written to %s\n", a, b, out);
 	}
 out:
+	kr_check_report_clear(&rep);
 	free(xml);
 	kr_ksr_free(ksr);
 	kr_tool_signers_free(signers, nsigners);

@@ -66,7 +66,7 @@ policy "$TOP/skr/policies/root.yaml" "$T/root.yaml" RSASHA256 root-ksk-a root-ks
 
 "$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/zpin" --zone . --policy "$T/root.yaml" \
 	--prev-zsk root-zsk-1 --zsk root-zsk-2 --next-zsk root-zsk-3 --start 2027-01-01 \
-	--out "$T/q1.ksr"
+	--now 2026-12-15 --out "$T/q1.ksr"
 "$BIN/keyroll-ksr" validate "$T/q1.ksr" --policy "$T/root.yaml" --now 2026-12-15 >"$T/v.log"
 "$BIN/keyroll-skr" sign --ksr "$T/q1.ksr" --token ksk --pin-file "$T/kpin" --ksk root-ksk-a \
 	--policy "$T/root.yaml" --no-previous-skr --now 2026-12-15 --yes --out "$T/q1.skr" >"$T/s.log"
@@ -84,7 +84,7 @@ expect_fail 1 "$BIN/keyroll-ksr" bundle "$T/q1.skr" --at 2026-06-01
 # Next quarter: ZSKs roll on, KSK b pre-published, chained to Q1 on both sides.
 "$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/zpin" --policy "$T/root.yaml" \
 	--prev-zsk root-zsk-2 --zsk root-zsk-3 --next-zsk root-zsk-4 --start 2027-04-01 \
-	--serial 1 --out "$T/q2.ksr"
+	--now 2027-03-15 --out "$T/q2.ksr"
 "$BIN/keyroll-skr" sign --ksr "$T/q2.ksr" --token ksk --pin-file "$T/kpin" \
 	--ksk root-ksk-a --ksk root-ksk-b --schema pre-publish --policy "$T/root.yaml" \
 	--previous-skr "$T/q1.skr" --now 2027-03-15 --yes --out "$T/q2.skr" >"$T/s2.log"
@@ -126,7 +126,11 @@ printf 'not an anchor\n' >"$T/junk.ds"
 expect_fail 1 "$BIN/keyroll-ksr" accept "$T/q1.skr" --ksr "$T/q1.ksr" --anchor "$T/junk.ds"
 expect_fail 3 "$BIN/keyroll-ksr" accept "$T/q1.skr" --ksr "$T/q1.ksr" --anchor "$T/none.ds"
 expect_fail 2 "$BIN/keyroll-ksr" accept "$T/q1.skr" --anchor "$T/root-a.ds"
-# generate refuses a missing ZSK label and a wrong PIN, and writes nothing
+# generate refuses a KSR its policy would fail (the root wants 3 ZSKs), a
+# missing ZSK label and a wrong PIN, and writes nothing
+expect_fail 1 "$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/zpin" --policy "$T/root.yaml" \
+	--zsk root-zsk-2 --start 2027-01-01 --now 2026-12-15 --out "$T/x.ksr"
+grep -q '^FAIL KSR-POLICY-KEYS' "$T/fail.log"
 expect_fail 3 "$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/zpin" --policy "$T/root.yaml" \
 	--zsk nosuchkey --start 2027-01-01 --out "$T/x.ksr"
 expect_fail 3 "$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/kpin" --policy "$T/root.yaml" \
@@ -148,7 +152,7 @@ for alg in ECDSAP256SHA256 ECDSAP384SHA384 ED25519 RSASHA256; do
 	"$BIN/keyroll-hsm" export --token ksk --pin-file "$T/kpin" --label "$z-k2" --format dnskey \
 		--zone example. --output "$T/k2.dnskey" >/dev/null
 	"$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/zpin" --zone example. \
-		--policy "$T/tld.yaml" --zsk "$z-zsk" --start 2027-02-01 --out "$T/tld.ksr" 2>/dev/null
+		--policy "$T/tld.yaml" --zsk "$z-zsk" --start 2027-02-01 --now 2027-01-25 --out "$T/tld.ksr" 2>/dev/null
 	"$BIN/keyroll-ksr" validate "$T/tld.ksr" --policy "$T/tld.yaml" --now 2027-01-25 >/dev/null
 	"$BIN/keyroll-skr" sign --ksr "$T/tld.ksr" --token ksk --pin-file "$T/kpin" \
 		--ksk "$z-k1" --ksk "$z-k2" --schema rollover --policy "$T/tld.yaml" \
@@ -164,7 +168,7 @@ for alg in ECDSAP256SHA256 ECDSAP384SHA384 ED25519 RSASHA256; do
 	grep -q "^example\. 3600 IN DNSKEY 257 3 " "$T/tld.zone"
 	# revoke: the revoked k1 signs the middle bundles itself
 	"$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/zpin" --policy "$T/tld.yaml" \
-		--zsk "$z-zsk" --start 2027-03-01 --out "$T/tld2.ksr" 2>/dev/null
+		--zsk "$z-zsk" --start 2027-03-01 --now 2027-02-25 --out "$T/tld2.ksr" 2>/dev/null
 	"$BIN/keyroll-skr" sign --ksr "$T/tld2.ksr" --token ksk --pin-file "$T/kpin" \
 		--ksk "$z-k1" --ksk "$z-k2" --schema revoke --policy "$T/tld.yaml" \
 		--no-previous-skr --now 2027-02-25 --yes --out "$T/tld2.skr" >"$T/tld2.log"
