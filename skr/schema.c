@@ -13,6 +13,7 @@
 
 #include "lib/error.h"
 #include "lib/fileio.h"
+#include "lib/yamltext.h"
 
 #define C 1u /* refs[0] = "current" */
 #define N 2u /* refs[1] = "next" */
@@ -526,6 +527,9 @@ int kr_schema_parse_yaml(const char *yaml, size_t len, struct kr_schema **out, s
 	*n = 0;
 	if (errbuf && errlen)
 		errbuf[0] = '\0';
+	rc = kr_yaml_text_check(yaml, len, errbuf, errlen);
+	if (rc)
+		return rc;
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = diag_capture;

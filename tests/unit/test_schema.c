@@ -235,6 +235,12 @@ static void test_errors(void **state)
 	expect_error("schemas:\n  x:\n", KR_EMALFORMED, "mapping of slots");
 	expect_error("- a\n- b\n", KR_EMALFORMED, "mapping");
 	expect_error("schemas: [\n", KR_EMALFORMED, "YAML");
+	/* libfyaml would loop forever on this one (fuzz_schema found it) */
+	expect_error("%\x92", KR_EMALFORMED, "directives");
+	expect_error("schemas:\n  x\xff:\n", KR_EMALFORMED, "UTF-8");
+	expect_error("\r%=k(ey! a\xe0\x93\x93y", KR_EMALFORMED, "directives");
+	expect_error("a: b\xe2\x80\xa8%x", KR_EMALFORMED, "directives");
+	expect_error("%YAML 1.2\n---\nschemas: {}\n", KR_EMALFORMED, "directives");
 	expect_error("schemas:\n  x:\n    1:\n      sign: current\n      extra: 1\n", KR_EMALFORMED,
 		     "line 5");
 }
