@@ -6,4 +6,8 @@
 #ifndef KR_CEREMONY_COMMANDS_H
 #define KR_CEREMONY_COMMANDS_H
 
+int ceremony_cmd_run(int argc, char **argv);
+int ceremony_cmd_verify_log(int argc, char **argv);
+int ceremony_cmd_transcript(int argc, char **argv);
+
 #endif

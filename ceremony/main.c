@@ -9,6 +9,9 @@
 #include "ceremony/commands.h"
 
 static const struct kr_cli_command commands[] = {
+	{"run", ceremony_cmd_run, "run (or rehearse, or resume) a ceremony script"},
+	{"verify-log", ceremony_cmd_verify_log, "check an audit log's chain and seal"},
+	{"transcript", ceremony_cmd_transcript, "printable HTML transcript of an audit log"},
 	{NULL, NULL, NULL},
 };
 

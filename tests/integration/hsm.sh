@@ -21,6 +21,7 @@ printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level 
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 unset KEYROLL_PIN KEYROLL_TOKEN KEYROLL_PKCS11_MODULE
 PIN=pin-31415926
+umask 077
 printf '%s\n' "$PIN" >"$T/pin"
 printf 'so-27182818\n' >"$T/sopin"
 printf 'not-the-pin\n' >"$T/badpin"
@@ -46,6 +47,10 @@ ok "$H" init --token itest --so-pin-file "$T/sopin" --pin-file "$T/pin" &&
 	grep -q "initialised token 'itest'" "$T/out" || fail "init output: $(cat "$T/out")"
 expect 1 "exists already" "$H" init --token itest --so-pin-file "$T/sopin" --pin-file "$T/pin"
 expect 2 "so-pin-file is required" "$H" init --token other --pin-file "$T/pin"
+printf 'abc\n' >"$T/shortpin"
+expect 1 "refuses PINs of that length" "$H" init --token short --so-pin-file "$T/sopin" --pin-file "$T/shortpin"
+expect 3 "PKCS#11 module /nonexistent/libp11.so not found" "$H" init --token other --so-pin-file "$T/sopin" \
+	--pin-file "$T/pin" --module /nonexistent/libp11.so
 C="--token itest --pin-file $T/pin"
 
 # --- keygen for the five algorithms ----------------------------------------------
@@ -155,6 +160,17 @@ ok "$H" selftest $C && grep -q '^selftest passed$' "$T/out" || fail "selftest: $
 [ "$(grep -c '^ok ' "$T/out")" = 5 ] || fail "selftest: not five algorithms: $(cat "$T/out")"
 ok "$H" selftest $C --label ksk1 --label ed && grep -q '^ok   ksk1 .*key tag 5017' "$T/out" || fail "selftest --label: $(cat "$T/out")"
 expect 1 "no key labelled 'nope'" "$H" selftest $C --label nope
+ok "$H" selftest $C --json && $PY - "$T/out" <<'EOF' || fail "selftest --json: $(cat "$T/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["passed"] is True and r["token"]["label"] == "itest", r
+assert [c["algorithm"] for c in r["checks"]] == ["RSASHA256", "RSASHA512", "ECDSAP256SHA256",
+                                                 "ECDSAP384SHA384", "ED25519"], r
+assert all(c["ok"] is True and c["error"] is None for c in r["checks"]), r
+EOF
+"$H" selftest $C --json --label ed --label nope >"$T/out" 2>"$T/err"
+[ $? = 1 ] && $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["passed"] is False and [c["ok"] for c in r["checks"]] == [True, False], r' "$T/out" ||
+	fail "selftest --json with a missing key: $(cat "$T/out" "$T/err")"
 ok "$H" delete $C --label ksk1 --yes
 expect 1 "no key labelled 'ksk1'" "$H" export $C --label ksk1 --format dnskey
 expect 1 "no key labelled 'ksk1'" "$H" delete $C --label ksk1 --yes
@@ -187,7 +203,12 @@ fi
 expect 3 "reading the PIN from $T" "$H" list --token itest --pin-file "$T"
 : >"$T/emptypin"
 expect 1 "reading the PIN from $T/emptypin" "$H" list --token itest --pin-file "$T/emptypin"
-expect 2 "officer cards need" "$H" list --token itest --card "$T/card1"
+# officer cards are tested in hsm-cards.sh; a missing card file is an I/O error
+expect 3 "reading card .*card1" "$H" list --token itest --card "$T/card1"
+cp "$T/pin" "$T/openpin" && chmod 644 "$T/openpin"
+ok "$H" list --token itest --pin-file "$T/openpin" &&
+	grep -q "^warning: PIN file $T/openpin can be read by other users" "$T/err" || fail "no warning for a readable PIN file"
+ok "$H" list $C && [ ! -s "$T/err" ] || fail "warning for a private PIN file: $(cat "$T/err")"
 # The environment PIN and token work, and no PIN travels in argv.
 KEYROLL_PIN=$PIN KEYROLL_TOKEN=itest ok "$H" list --json
 expect 2 "PINs are never taken from the command line" "$H" list --token itest --pin "$PIN"
@@ -200,6 +221,9 @@ for c in init keygen list export import delete selftest; do
 	"$H" $c --help >"$T/out" || fail "$c --help exit status"
 	grep -q '\-\-pin ' "$T/out" && fail "$c --help offers a --pin option"
 done
+
+# The refused init left no token behind.
+expect 3 "no token labelled 'short'" "$H" list --token short --pin-file "$T/pin"
 
 # --- the embedded default token store (./var) -------------------------------------------
 mkdir "$T/embedded"

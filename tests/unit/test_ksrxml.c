@@ -19,6 +19,7 @@
 #include "lib/fileio.h"
 #include "lib/ksr.h"
 #include "lib/timeutil.h"
+#include "tests/unit/ksr_testutil.h"
 
 static const char *const real_files[] = {
 	"icann/dnssec-keytools/ksr-root-2016-q3-0.xml",
@@ -39,21 +40,6 @@ static const char *const real_files[] = {
 	"icann/dnssec-keytools-legacy/baseline/skr-root-2010-q2-0-revoke.xml",
 };
 #define NFILES (sizeof(real_files) / sizeof(real_files[0]))
-
-static char *testdata(const char *rel)
-{
-	static char path[4096];
-	const char *td = getenv("TESTDATA");
-	snprintf(path, sizeof(path), "%s/%s", td ? td : "../shared/testdata", rel);
-	return path;
-}
-
-static char *slurp(const char *rel, size_t *len)
-{
-	uint8_t *buf = NULL;
-	assert_int_equal(kr_read_file(testdata(rel), KR_KSR_MAX_SIZE, &buf, len), 0);
-	return (char *)buf;
-}
 
 static struct kr_ksr_doc *load(const char *rel)
 {
@@ -261,23 +247,6 @@ static void test_write_roundtrip(void **state)
 	}
 }
 
-/* Replace the nth (1-based) occurrence of old in text by new: a new string. */
-static char *mutate(const char *text, const char *old, const char *repl, int nth)
-{
-	const char *p = text;
-	for (int i = 0; i < nth; i++) {
-		p = strstr(i ? p + 1 : p, old);
-		assert_non_null(p);
-	}
-	size_t pre = (size_t)(p - text), ol = strlen(old), nl = strlen(repl);
-	char *out = malloc(strlen(text) - ol + nl + 1);
-	assert_non_null(out);
-	memcpy(out, text, pre);
-	memcpy(out + pre, repl, nl);
-	strcpy(out + pre + nl, p + ol);
-	return out;
-}
-
 /* Parse text and expect rc with msg in the error text. */
 static void expect_reject(const char *text, size_t len, int rc, const char *msg)
 {
@@ -406,6 +375,56 @@ static void test_malformed_elements(void **state)
 		   "KSR/Request/RequestPolicy: unexpected element <KSK>");
 }
 
+/* Found by fuzzing: a bundle far in the future once made the writer move
+ * RRSIG times next to it, out of the reader's range.  The 32-bit times are
+ * absolute (before 2106) and are written as they are. */
+/* Predefined entities and character references are plain XML, not DTD
+ * entities: they are accepted and written back escaped. */
+static void test_predefined_entities(void **state)
+{
+	(void)state;
+	size_t len = 0;
+	char *text = slurp(SKR, &len), *a = text, *b;
+	for (int i = 0; i < 18; i++) { /* every Kjqmt7v: 9 keys and 9 signatures */
+		b = mutate(a, "\"Kjqmt7v\"", "\"K&amp;j&#x3C;\"", 1);
+		if (a != text)
+			free(a);
+		a = b;
+	}
+	struct kr_ksr_doc *d = NULL;
+	char *xml = NULL;
+	size_t n = 0;
+	assert_int_equal(kr_ksr_parse((const uint8_t *)a, strlen(a), &d, NULL, 0), 0);
+	assert_string_equal(d->bundles[0].keys[2].key_identifier, "K&j<");
+	assert_int_equal(kr_ksr_write(d, &xml, &n), 0);
+	assert_non_null(strstr(xml, "keyIdentifier=\"K&amp;j&lt;\""));
+	free(xml);
+	kr_ksr_free(d);
+	free(a);
+	free(text);
+}
+
+static void test_far_future_roundtrip(void **state)
+{
+	(void)state;
+	size_t len = 0;
+	char *text = slurp(KSR, &len);
+	char *m = mutate(text, "<Inception>2017-04-21T00:00:00", "<Inception>6771-01-21T00:00:00", 1);
+	struct kr_ksr_doc *d = NULL, *d2 = NULL;
+	char *xml = NULL;
+	size_t n = 0;
+	char err[256];
+	assert_int_equal(kr_ksr_parse((const uint8_t *)m, strlen(m), &d, err, sizeof(err)), 0);
+	assert_int_equal(kr_ksr_write(d, &xml, &n), 0);
+	assert_int_equal(kr_ksr_parse((const uint8_t *)xml, n, &d2, err, sizeof(err)), 0);
+	assert_doc_equal(d, d2);
+	kr_ksr_free(d);
+	kr_ksr_free(d2);
+	free(xml);
+	free(m);
+	free(text);
+}
+
 /* Quirks: timestamp on <KSR> or on <Request>, times with Z, +00:00 or none. */
 static void test_quirks(void **state)
 {
@@ -462,6 +481,8 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_malformed_elements),
 		cmocka_unit_test(test_quirks),
+		cmocka_unit_test(test_far_future_roundtrip),
+		cmocka_unit_test(test_predefined_entities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

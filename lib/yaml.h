@@ -1,0 +1,32 @@
+/*
+ * yaml.h - loading YAML documents with libfyaml, quietly and with limits.
+ *
+ * The file is read with a size cap, parsed without printing (libfyaml's
+ * diagnostics are collected and the first one is returned as text), with
+ * duplicate keys refused.  Aliases are not resolved: callers that walk the
+ * tree see an alias node as neither scalar, sequence nor mapping and refuse
+ * it, so anchors cannot expand a small file into a large tree.
+ */
+#ifndef KR_YAML_H
+#define KR_YAML_H
+
+#include <stddef.h>
+
+#include <libfyaml.h>
+
+#define KR_YAML_MAX_SIZE (1024 * 1024)
+
+/* Parse path (or "-") into *out.  The document points into *text, the file's
+ * contents: free() it only after fy_document_destroy(*out).
+ * KR_EMALFORMED with "line L column C: message" in why on a syntax error. */
+int kr_yaml_load(const char *path, struct fy_document **out, char **text, char *why,
+		 size_t whysize);
+/* The same for a buffer, which must outlive the document. */
+int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *why,
+		  size_t whysize);
+
+/* The scalar text of node (NUL-terminated copy; caller frees) or
+ * KR_EMALFORMED if node is not a plain scalar without NUL bytes. */
+int kr_yaml_scalar(struct fy_node *node, char **out);
+
+#endif
