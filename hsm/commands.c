@@ -1015,10 +1015,11 @@ out:
 /* --- selftest --------------------------------------------------------------- */
 
 static const char selftest_help[] =
-	"usage: keyroll-hsm selftest --token T [--pin-file F] [--label L]...\n"
+	"usage: keyroll-hsm selftest --token T [--pin-file F] [--label L]... [--json]\n"
 	"Report the module and token, then sign a test DNSKEY RRset inside the token and\n"
 	"verify it in software (and check a forged copy fails): with a temporary session\n"
-	"key for each of the five algorithms, or with each key given by --label.\n";
+	"key for each of the five algorithms, or with each key given by --label.\n"
+	"  --json     a JSON report instead of text\n";
 
 /* Sign an RRset of the signer's key and a test ZSK; verify; verify a forgery. */
 static int selftest_sign(const struct kr_signer *s)
@@ -1043,11 +1044,12 @@ int hsm_cmd_selftest(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{"label", required_argument, NULL, OPT_LABEL},
+		{"json", no_argument, NULL, OPT_JSON},
 	};
 	struct args a;
 	struct kr_keystore *ks = NULL;
 	struct kr_tokeninfo ti;
-	int st = parse_args(argc, argv, extra, 1, selftest_help, &a), failed = 0;
+	int st = parse_args(argc, argv, extra, 2, selftest_help, &a), failed = 0;
 	if (st >= 0)
 		return st;
 	if ((st = open_hsm(&a, &ks)) != KR_EXIT_OK)
@@ -1057,41 +1059,77 @@ int hsm_cmd_selftest(int argc, char **argv)
 		st = kr_cli_fail(rc, "reading token information");
 		goto out;
 	}
-	printf("module  %s (%s %u.%u)\n", ti.module, ti.library, ti.lib_major, ti.lib_minor);
-	printf("token   %s (%s %s, serial %s), logged in: %s\n", ti.label, ti.manufacturer,
-	       ti.model, ti.serial, ti.logged_in ? "yes" : "no");
+	if (a.json) {
+		printf("{\"module\": ");
+		json_str(stdout, ti.module);
+		printf(", \"library\": ");
+		json_str(stdout, ti.library);
+		printf(", \"library_version\": \"%u.%u\",\n \"token\": {\"label\": ", ti.lib_major,
+		       ti.lib_minor);
+		json_str(stdout, ti.label);
+		printf(", \"manufacturer\": ");
+		json_str(stdout, ti.manufacturer);
+		printf(", \"model\": ");
+		json_str(stdout, ti.model);
+		printf(", \"serial\": ");
+		json_str(stdout, ti.serial);
+		printf("},\n \"checks\": [");
+	} else {
+		printf("module  %s (%s %u.%u)\n", ti.module, ti.library, ti.lib_major, ti.lib_minor);
+		printf("token   %s (%s %s, serial %s), logged in: %s\n", ti.label, ti.manufacturer,
+		       ti.model, ti.serial, ti.logged_in ? "yes" : "no");
+	}
 	static const uint8_t algs[] = {KR_ALG_RSASHA256, KR_ALG_RSASHA512, KR_ALG_ECDSAP256SHA256,
 				       KR_ALG_ECDSAP384SHA384, KR_ALG_ED25519};
 	size_t n = a.nlabels > 0 ? a.nlabels : sizeof(algs);
 	for (size_t i = 0; i < n; i++) {
 		struct kr_signer s;
 		const char *what = a.nlabels > 0 ? a.selftest_labels[i] : "session key";
+		unsigned bits = 0;
+		uint8_t alg = a.nlabels > 0 ? 0 : algs[i];
+		uint16_t tag = 0;
 		rc = a.nlabels > 0 ? kr_keystore_signer(ks, what, 257, &s)
 				   : kr_keystore_ephemeral_signer(ks, algs[i], 0, &s);
 		if (rc == KR_OK) {
-			unsigned bits = 0;
 			kr_dnskey_params(&s.key, &bits, NULL);
+			alg = s.key.algorithm;
+			tag = kr_dnskey_keytag(&s.key);
 			rc = selftest_sign(&s);
-			printf("%s %-16s %s %u bits, key tag %u: %s\n", rc ? "FAIL" : "ok  ", what,
-			       kr_alg_name(s.key.algorithm), bits, kr_dnskey_keytag(&s.key),
-			       rc ? kr_strerror(rc)
-				  : "signed in the token, verified in software, forgery rejected");
 			kr_keystore_signer_free(&s);
+		} else if (rc == KR_ENOTFOUND) {
+			kr_cli_error("no key labelled '%s' on token '%s'", what, token_name(&a));
+		}
+		const char *alg_name = alg ? kr_alg_name(alg) : "-";
+		if (a.json) {
+			printf("%s\n  {\"key\": ", i ? "," : "");
+			json_str(stdout, what);
+			printf(", \"algorithm\": \"%s\", \"bits\": %u, \"key_tag\": %u, \"ok\": %s, "
+			       "\"error\": ",
+			       alg_name, bits, tag, rc ? "false" : "true");
+			if (rc)
+				json_str(stdout, kr_strerror(rc));
+			else
+				printf("null");
+			printf("}");
+		} else if (rc == KR_OK) {
+			printf("ok   %-16s %s %u bits, key tag %u: signed in the token, verified in "
+			       "software, forgery rejected\n", what, alg_name, bits, tag);
 		} else {
-			if (rc == KR_ENOTFOUND)
-				kr_cli_error("no key labelled '%s' on token '%s'", what, token_name(&a));
-			printf("FAIL %-16s %s: %s\n", what,
-			       a.nlabels > 0 ? "key" : kr_alg_name(algs[i]), kr_strerror(rc));
+			printf("FAIL %-16s %s: %s\n", what, alg_name, kr_strerror(rc));
 		}
 		if (rc) {
 			failed++;
-			st = st == KR_EXIT_OK || kr_exit_status(rc) == KR_EXIT_ENV ? kr_exit_status(rc) : st;
+			/* The first failure sets the status; an environment failure wins. */
+			if (st == KR_EXIT_OK || kr_exit_status(rc) == KR_EXIT_ENV)
+				st = kr_exit_status(rc);
 		}
 	}
+	if (a.json)
+		printf("\n ],\n \"passed\": %s}\n", failed ? "false" : "true");
+	else if (!failed)
+		printf("selftest passed\n");
 	if (failed)
 		kr_cli_error("selftest: %d of %zu checks failed", failed, n);
-	else
-		printf("selftest passed\n");
 out:
 	kr_keystore_close(ks);
 	return st;
