@@ -4,17 +4,9 @@
 # over HTTPS from 127.0.0.1: it writes exactly the DS set we published as valid
 # now.  A tampered file, or one signed by another address, leaves its anchor
 # file untouched.  openssl cms and `keyroll-hsm export` are the second opinions.
-set -u
+. "$TOP/tests/data/ta-testlib.sh"
 command -v unbound-anchor >/dev/null || { echo "unbound-anchor not installed"; exit 77; }
-TA="$BIN/keyroll-trustanchor"
 HSM="$BIN/keyroll-hsm"
-T=$(mktemp -d "$TOP/$BUILD/t.XXXXXX")
-pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-die() { echo "FAIL: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err"; exit 1; }
 EMAIL=ta-signer@example.test
 
 # A throw-away token with two KSKs and the CMS signer key.
