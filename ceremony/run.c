@@ -1031,6 +1031,7 @@ int ceremony_cmd_run(int argc, char **argv)
 		}
 		r.log_path = path;
 		printf("%s%s\nAudit log: %s\n", r.answers ? "REHEARSAL: " : "", r.script->title, path);
+		kr_ceremony_show_hash("Script", r.script->sha256, sizeof(r.script->sha256));
 		if ((rc = record_open(&r, script_path)) != KR_OK ||
 		    (rc = record_people(&r)) != KR_OK) {
 			status = kr_cli_fail(rc, "writing the audit log %s", path);

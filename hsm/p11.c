@@ -130,10 +130,29 @@ out:
 	return rc;
 }
 
+void kr_p11_module_retire_slots(struct kr_p11_module *m, PKCS11_SLOT *slots, unsigned n)
+{
+	struct kr_p11_slots *r = malloc(sizeof(*r));
+	if (r == NULL) {
+		PKCS11_release_all_slots(m->ctx, slots, n);
+		return;
+	}
+	r->slots = slots;
+	r->n = n;
+	r->next = m->retired;
+	m->retired = r;
+}
+
 void kr_p11_module_put(struct kr_p11_module *m)
 {
 	if (m == NULL || --m->refs > 0)
 		return;
+	while (m->retired != NULL) {
+		struct kr_p11_slots *r = m->retired;
+		m->retired = r->next;
+		PKCS11_release_all_slots(m->ctx, r->slots, r->n);
+		free(r);
+	}
 	for (struct kr_p11_module **pp = &modules; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == m) {
 			*pp = m->next;

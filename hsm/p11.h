@@ -15,18 +15,35 @@
 #include <libp11.h>
 #include <p11-kit/pkcs11.h>
 
+/* Slot lists of closed keystores, released with the module (see below). */
+struct kr_p11_slots {
+	PKCS11_SLOT *slots;
+	unsigned n;
+	struct kr_p11_slots *next;
+};
+
 struct kr_p11_module {
 	char *path;
 	PKCS11_CTX *ctx;
 	void *dl;
 	CK_FUNCTION_LIST_PTR f;
 	unsigned refs;
+	struct kr_p11_slots *retired;
 	struct kr_p11_module *next;
 };
 
 /* Load path (or reuse the loaded module); KR_EHSM with a reason in why. */
 int kr_p11_module_get(const char *path, struct kr_p11_module **out, char *why, size_t why_size);
-/* Drop one reference; the last one unloads the module.  NULL-safe. */
+/*
+ * Hand over a keystore's libp11 slot list.  libp11 releases a slot with
+ * C_CloseAllSessions, which would also close the sessions of other
+ * keystores on the same token in this process; so the lists are released
+ * only when the last reference to the module goes.  On failure to record
+ * it, the list is released at once (a leak would be worse than that).
+ */
+void kr_p11_module_retire_slots(struct kr_p11_module *m, PKCS11_SLOT *slots, unsigned n);
+/* Drop one reference; the last one releases retired slots and unloads the
+ * module.  NULL-safe. */
 void kr_p11_module_put(struct kr_p11_module *m);
 
 /* The module to use: path if set, else $KEYROLL_PKCS11_MODULE, else SoftHSM2's. */

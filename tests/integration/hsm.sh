@@ -21,6 +21,7 @@ printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level 
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 unset KEYROLL_PIN KEYROLL_TOKEN KEYROLL_PKCS11_MODULE
 PIN=pin-31415926
+umask 077
 printf '%s\n' "$PIN" >"$T/pin"
 printf 'so-27182818\n' >"$T/sopin"
 printf 'not-the-pin\n' >"$T/badpin"
@@ -159,6 +160,17 @@ ok "$H" selftest $C && grep -q '^selftest passed$' "$T/out" || fail "selftest: $
 [ "$(grep -c '^ok ' "$T/out")" = 5 ] || fail "selftest: not five algorithms: $(cat "$T/out")"
 ok "$H" selftest $C --label ksk1 --label ed && grep -q '^ok   ksk1 .*key tag 5017' "$T/out" || fail "selftest --label: $(cat "$T/out")"
 expect 1 "no key labelled 'nope'" "$H" selftest $C --label nope
+ok "$H" selftest $C --json && $PY - "$T/out" <<'EOF' || fail "selftest --json: $(cat "$T/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["passed"] is True and r["token"]["label"] == "itest", r
+assert [c["algorithm"] for c in r["checks"]] == ["RSASHA256", "RSASHA512", "ECDSAP256SHA256",
+                                                 "ECDSAP384SHA384", "ED25519"], r
+assert all(c["ok"] is True and c["error"] is None for c in r["checks"]), r
+EOF
+"$H" selftest $C --json --label ed --label nope >"$T/out" 2>"$T/err"
+[ $? = 1 ] && $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["passed"] is False and [c["ok"] for c in r["checks"]] == [True, False], r' "$T/out" ||
+	fail "selftest --json with a missing key: $(cat "$T/out" "$T/err")"
 ok "$H" delete $C --label ksk1 --yes
 expect 1 "no key labelled 'ksk1'" "$H" export $C --label ksk1 --format dnskey
 expect 1 "no key labelled 'ksk1'" "$H" delete $C --label ksk1 --yes
@@ -193,6 +205,10 @@ expect 3 "reading the PIN from $T" "$H" list --token itest --pin-file "$T"
 expect 1 "reading the PIN from $T/emptypin" "$H" list --token itest --pin-file "$T/emptypin"
 # officer cards are tested in hsm-cards.sh; a missing card file is an I/O error
 expect 3 "reading card .*card1" "$H" list --token itest --card "$T/card1"
+cp "$T/pin" "$T/openpin" && chmod 644 "$T/openpin"
+ok "$H" list --token itest --pin-file "$T/openpin" &&
+	grep -q "^warning: PIN file $T/openpin can be read by other users" "$T/err" || fail "no warning for a readable PIN file"
+ok "$H" list $C && [ ! -s "$T/err" ] || fail "warning for a private PIN file: $(cat "$T/err")"
 # The environment PIN and token work, and no PIN travels in argv.
 KEYROLL_PIN=$PIN KEYROLL_TOKEN=itest ok "$H" list --json
 expect 2 "PINs are never taken from the command line" "$H" list --token itest --pin "$PIN"

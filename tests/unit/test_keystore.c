@@ -194,6 +194,29 @@ static void test_wrong_pin(void **state)
 	kr_keystore_close(ks);
 }
 
+/* Two keystores on one token in one process: each login checks its PIN,
+ * closing one leaves the other working, closing both logs out. */
+static void test_two_keystores(void **state)
+{
+	(void)state;
+	struct kr_keystore_opts o = {.module = MODULE, .token_label = TOKEN};
+	struct kr_keystore *a = open_token(), *b = NULL;
+	struct kr_keyinfo ki;
+	struct kr_signer s;
+	assert_int_equal(kr_keystore_open(&o, &b), KR_OK);
+	assert_int_equal(kr_keystore_login(b, "not-the-pin"), KR_EPIN);
+	assert_int_equal(kr_keystore_login(b, PIN), KR_OK);
+	kr_keystore_close(a);
+	assert_int_equal(kr_keystore_find(b, "k-p256", &ki), KR_OK);
+	assert_int_equal(kr_keystore_signer(b, "k-p256", 257, &s), KR_OK);
+	sign_and_verify(&s);
+	kr_keystore_signer_free(&s);
+	kr_keystore_close(b);
+	assert_int_equal(kr_keystore_open(&o, &a), KR_OK);
+	assert_int_equal(kr_keystore_find(a, "k-p256", &ki), KR_ENOTFOUND);
+	kr_keystore_close(a);
+}
+
 static void test_missing_token_and_module(void **state)
 {
 	(void)state;
@@ -371,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_generate_all_algorithms),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_wrong_pin),
+		cmocka_unit_test(test_two_keystores),
 		cmocka_unit_test(test_missing_token_and_module),
 		cmocka_unit_test(test_select_by_serial),
 		cmocka_unit_test(test_import_legacy_key),
