@@ -2,6 +2,8 @@
  * sim_cmd.c - `keyroll-trustanchor simulate` and `keyroll-trustanchor lint`.
  */
 #include <getopt.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +176,7 @@ static void simulate_usage(FILE *f)
 		"         [--population FILE] [--validators N] [--seed N] [--step DURATION]\n"
 		"         [--from DATE] [--to DATE] [--exact] [--threads N]\n"
 		"         [--csv FILE] [--series-json FILE] [--report DIR] [--json] [--quiet]\n"
-		"         [--max-size BYTES] [--warn-size BYTES]\n"
+		"         [--max-size BYTES] [--warn-size BYTES] [--stats]\n"
 		"Simulate RFC 5011 validators across a KSK rollover; the summary goes to stdout.\n"
 		"Exit 1 if the plan's lint has an error (outputs are still written).\n");
 }
@@ -238,11 +240,14 @@ int sim_cmd_simulate(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"max-size", required_argument, NULL, 'm'},
 		{"warn-size", required_argument, NULL, 'w'},
+		{"stats", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct input in = {0};
 	struct sim_options so = {0};
+	struct timespec t0, t1;
+	int stats = 0;
 	struct sim_lint_options lo;
 	struct sim_timeline *tl = NULL;
 	struct sim_population *pop = NULL;
@@ -319,6 +324,9 @@ int sim_cmd_simulate(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'R':
+			stats = 1;
+			break;
 		case 'm':
 			if (size_opt(optarg, &lo.max_size))
 				return KR_EXIT_USAGE;
@@ -346,16 +354,16 @@ int sim_cmd_simulate(int argc, char **argv)
 		status = KR_EXIT_USAGE;
 		goto out;
 	}
-	if (so.exact && (so.validators ? so.validators : 0) > 10000000) {
-		kr_cli_error("--exact keeps every validator in memory: at most 10^7");
-		status = KR_EXIT_USAGE;
-		goto out;
-	}
 	r = popfile ? sim_population_load(popfile, tl, &pop, err, sizeof(err))
 		    : sim_population_default(tl, &pop);
 	if (r) {
 		kr_cli_error("%s", err[0] ? err : kr_strerror(r));
 		status = kr_exit_status(r);
+		goto out;
+	}
+	if (so.exact && (so.validators ? so.validators : pop->size) > 10000000) {
+		kr_cli_error("--exact keeps every validator in memory: at most 10^7");
+		status = KR_EXIT_USAGE;
 		goto out;
 	}
 	if ((r = sim_lint_run(tl, &lo, &lint))) {
@@ -365,9 +373,26 @@ int sim_cmd_simulate(int argc, char **argv)
 	prog.on = !quiet && isatty(STDERR_FILENO);
 	so.progress = show_progress;
 	so.progress_ctx = &prog;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((r = sim_run(tl, pop, &so, &res))) {
 		status = kr_cli_fail(r, "simulation");
 		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (stats) {
+		struct rusage ru;
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double days = (double)res->nsamples * (double)res->step / SIM_DAY;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr,
+			"stats: %llu validators, %.0f days, %zu samples, %.3f s (CPU %.3f s), "
+			"%.3g validator-days/s, %llu events, max RSS %ld KiB, %zu bytes of state per "
+			"validator\n",
+			(unsigned long long)res->validators, days, res->nsamples, secs,
+			(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+			secs > 0 ? (double)res->validators * days / secs : 0.0,
+			(unsigned long long)res->total_events, ru.ru_maxrss, sizeof(struct sim_vstate));
 	}
 	if (!(sum = malloc(sizeof(*sum))) || (r = sim_summarize(tl, res, lint, sum))) {
 		status = kr_cli_fail(sum ? r : KR_ENOMEM, "summary");

@@ -187,8 +187,8 @@ int sim_skr_load(const char *const *paths, size_t npaths, struct sim_timeline **
 		}
 		nb += docs[i]->nbundles;
 	}
-	if (!nb) {
-		rc = sim_err(errbuf, errlen, KR_EMALFORMED, "no bundles");
+	if (!nb || nb > SIM_MAX_SEGS / 2) {
+		rc = sim_err(errbuf, errlen, KR_EMALFORMED, "%zu bundles (1 to %d)", nb, SIM_MAX_SEGS / 2);
 		goto out;
 	}
 	if (!(br = calloc(nb, sizeof(*br))) || !(tl->segs = calloc(nb * 2, sizeof(*tl->segs)))) {

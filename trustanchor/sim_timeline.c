@@ -354,6 +354,12 @@ int sim_timeline_build(const struct sim_spec *s, struct sim_timeline **out, char
 		if ((rc = pts_add(&p, s->events[i].when)))
 			goto out;
 	qsort(p.v, p.n, sizeof(p.v[0]), cmp_i64);
+	if (p.n > SIM_MAX_SEGS / 2) {
+		rc = sim_err(errbuf, errlen, KR_ERANGE,
+			     "the plan signs %zu times: at most %d (lengthen the signature interval)",
+			     p.n, SIM_MAX_SEGS / 2);
+		goto out;
+	}
 
 	if (!(tl = calloc(1, sizeof(*tl))) || !(tl->segs = calloc(p.n * 2 + 1, sizeof(*tl->segs)))) {
 		rc = KR_ENOMEM;

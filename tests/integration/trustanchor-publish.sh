@@ -4,22 +4,9 @@
 # retiring KSK-2010 (whose KeyDigest has no PublicKey: found by recomputing
 # its digest) gives IANA's current root-anchors.xml byte for byte (after
 # naming the new KeyDigests as IANA did).  Plus the refusals of publish.
-set -u
-TA="$BIN/keyroll-trustanchor"
+. "$TOP/tests/data/ta-testlib.sh"
 I="$TESTDATA/iana"
 GTA="$TESTDATA/icann/get-trust-anchor"
-T=$(mktemp -d "$TOP/$BUILD/t.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-die() { echo "FAIL: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err"; exit 1; }
-expect_fail() {
-	what=$1 text=$2; shift 2
-	"$@" >"$T/out" 2>"$T/err"; rc=$?
-	[ $rc = 1 ] || die "$what: exit $rc, want 1"
-	grep -q "^error: .*$text" "$T/err" || die "$what: no '$text' in stderr"
-	ok "$what refused: $text"
-}
 
 grep ' 20326 \|AwEAAaz/' "$GTA/ksk-as-dnskey.txt" >"$T/k2017" || true
 grep -v 'AwEAAaz/' "$GTA/ksk-as-dnskey.txt" >"$T/k2024"

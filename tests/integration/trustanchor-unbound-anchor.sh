@@ -4,17 +4,9 @@
 # over HTTPS from 127.0.0.1: it writes exactly the DS set we published as valid
 # now.  A tampered file, or one signed by another address, leaves its anchor
 # file untouched.  openssl cms and `keyroll-hsm export` are the second opinions.
-set -u
+. "$TOP/tests/data/ta-testlib.sh"
 command -v unbound-anchor >/dev/null || { echo "unbound-anchor not installed"; exit 77; }
-TA="$BIN/keyroll-trustanchor"
 HSM="$BIN/keyroll-hsm"
-T=$(mktemp -d "$TOP/$BUILD/t.XXXXXX")
-pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$T"; }
-trap cleanup EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-die() { echo "FAIL: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err"; exit 1; }
 EMAIL=ta-signer@example.test
 
 # A throw-away token with two KSKs and the CMS signer key.
@@ -46,6 +38,11 @@ for k in ksk-a ksk-b; do
 done | sort >"$T/want.digests"
 [ "$(wc -l <"$T/want.digests")" = 2 ] || die "keyroll-hsm export gave no DS"
 ok "publish with token keys and --update (add ksk-b, retire ksk-old) is schema-valid"
+expect_fail "publish of a key the token does not hold" "no key labelled 'ksk-none'" \
+	$TA publish --zone . $H --key ksk-none --out "$T/none.xml"
+$TA publish --zone . --token ta-test --pin-file "$T/so-pin" --key ksk-a --out "$T/none.xml" >/dev/null 2>"$T/err"
+[ $? = 3 ] && [ ! -e "$T/none.xml" ] || die "publish with a wrong PIN: want exit 3 and no output"
+ok "publish with a wrong PIN exits 3 and writes nothing"
 
 # Sign with the key in the token; check with our verify and with openssl.
 $TA sign "$T/root-anchors.xml" --signer-cert "$T/ca/signer.pem" --signer-chain "$T/ca/int.pem" \
