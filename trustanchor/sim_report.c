@@ -129,6 +129,8 @@ static void chart_script(FILE *f, const void *arg)
 		   "set xtics rotate by -30 nomirror\nset grid ytics\n"
 		   "set key outside right top\nset border 3\n"
 		   "set output 'classes.png.tmp'\n");
+	fprintf(f, "set xrange [%lld:%lld]\n", (long long)a->res->t0,
+		(long long)(a->res->t0 + (int64_t)(a->res->nsamples - 1) * a->res->step));
 	fprintf(f, "set title ");
 	gp_string(f, tl->source);
 	fprintf(f, "\nset ylabel 'validators (%%)'\nset yrange [0:100]\n");
