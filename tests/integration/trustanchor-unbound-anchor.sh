@@ -38,6 +38,11 @@ for k in ksk-a ksk-b; do
 done | sort >"$T/want.digests"
 [ "$(wc -l <"$T/want.digests")" = 2 ] || die "keyroll-hsm export gave no DS"
 ok "publish with token keys and --update (add ksk-b, retire ksk-old) is schema-valid"
+expect_fail "publish of a key the token does not hold" "no key labelled 'ksk-none'" \
+	$TA publish --zone . $H --key ksk-none --out "$T/none.xml"
+$TA publish --zone . --token ta-test --pin-file "$T/so-pin" --key ksk-a --out "$T/none.xml" >/dev/null 2>"$T/err"
+[ $? = 3 ] && [ ! -e "$T/none.xml" ] || die "publish with a wrong PIN: want exit 3 and no output"
+ok "publish with a wrong PIN exits 3 and writes nothing"
 
 # Sign with the key in the token; check with our verify and with openssl.
 $TA sign "$T/root-anchors.xml" --signer-cert "$T/ca/signer.pem" --signer-chain "$T/ca/int.pem" \
