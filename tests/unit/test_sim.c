@@ -264,6 +264,25 @@ static void test_addpend_missing(void **state)
 	sim_timeline_free(tl);
 }
 
+/* AddPend -> Revoked: a pending key seen revoked (and self-signed) is never
+ * trusted, and removed after the remove hold-down. */
+static void test_addpend_revoked(void **state)
+{
+	struct sim_timeline *tl = plan("initial: {publish: A, sign: A}\n"
+				       "events:\n  - {date: 2020-01-11, publish: B}\n"
+				       "  - {date: 2020-01-16, revoke: B}\n");
+	struct sim_population *pop = one(tl, "    implementation: rfc5011\n    anchors: [A]\n");
+	struct sim_outcome o = run1(tl, pop);
+	(void)state;
+
+	assert_int_equal(KS(o, 1), SIM_K_REMOVED);
+	assert_int_equal(o.ktime[1], D(45)); /* revoked day 15 */
+	assert_int_equal(o.new_valid, 0);
+	assert_int_equal(o.changes, 3);      /* AddPend, Revoked, Removed */
+	sim_population_free(pop);
+	sim_timeline_free(tl);
+}
+
 /* Valid -> Missing -> Valid, and Missing -> Removed after keep-missing. */
 static void test_missing(void **state)
 {
@@ -834,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_addpend_valid),
 		cmocka_unit_test(test_two_observations),
 		cmocka_unit_test(test_addpend_missing),
+		cmocka_unit_test(test_addpend_revoked),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_revoked),
 		cmocka_unit_test(test_revoke_last_anchor),
