@@ -257,17 +257,30 @@ static int expand_args(struct ctx *c, const struct kr_script *s, char **raw, siz
 	if (v == NULL)
 		return KR_ENOMEM;
 	for (size_t i = 0; i < nraw; i++) {
-		size_t l = strlen(raw[i]);
-		const struct kr_param *par = NULL;
-		if (l > 3 && raw[i][0] == '$' && raw[i][1] == '{' && raw[i][l - 1] == '}' &&
-		    memchr(raw[i] + 2, '}', l - 3) == NULL)
-			par = find_param(s, raw[i] + 2, l - 3);
+		/* one list parameter in an argument: one argument per element,
+		 * with the text around it ("--card=${cards}") */
+		const char *open = strstr(raw[i], "${");
+		const char *close = open ? strchr(open, '}') : NULL;
+		const struct kr_param *par =
+			close ? find_param(s, open + 2, (size_t)(close - open - 2)) : NULL;
 		if (par != NULL && par->list) {
+			if (strstr(close, "${") != NULL) {
+				rc = fail(c, KR_EMALFORMED, "%s: '%s': a list parameter must be the only "
+							    "parameter in its argument", where, raw[i]);
+				goto out;
+			}
 			for (size_t j = 0; j < par->n; j++) {
-				if (n == MAX_ARGS || (v[n] = strdup(par->values[j])) == NULL) {
-					rc = n == MAX_ARGS ? fail(c, KR_ETOOBIG, "%s: too many arguments", where) : KR_ENOMEM;
+				if (n == MAX_ARGS) {
+					rc = fail(c, KR_ETOOBIG, "%s: too many arguments", where);
 					goto out;
 				}
+				size_t len = (size_t)(open - raw[i]) + strlen(par->values[j]) + strlen(close + 1);
+				if ((v[n] = malloc(len + 1)) == NULL) {
+					rc = KR_ENOMEM;
+					goto out;
+				}
+				snprintf(v[n], len + 1, "%.*s%s%s", (int)(open - raw[i]), raw[i],
+					 par->values[j], close + 1);
 				n++;
 			}
 			continue;

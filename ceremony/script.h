@@ -8,8 +8,8 @@
  *   run: [TOOL, ARG...]  a keyroll tool run from the runner's own directory
  *   hash: FILE      read out a file's SHA-256 (hex and PGP words)
  * "${name}" in strings is replaced by the parameter's value; an argument
- * that is exactly "${name}" of a list parameter becomes one argument per
- * element.  Unknown keys, undeclared roles and parameters are errors.
+ * holding a list parameter becomes one argument per element, each with the
+ * argument's text around the reference ("--card=${cards}").  Unknown keys, undeclared roles and parameters are errors.
  * docs/ceremonies.md describes the format with examples.
  */
 #ifndef KR_SCRIPT_H

@@ -96,6 +96,14 @@ static void time_of(FILE *f, uint64_t t)
 		fputs(buf, f);
 }
 
+/* hh:mm:ssZ of a time (the date is in the header) */
+static void clock_of(FILE *f, uint64_t t)
+{
+	char buf[32];
+	if (kr_time_format((int64_t)t, buf, sizeof(buf)) == KR_OK && strlen(buf) == 20)
+		fputs(buf + 11, f);
+}
+
 /* hex (in groups of four) and PGP words of a hash */
 static void hash_block(FILE *f, const uint8_t *h, size_t len)
 {
@@ -141,10 +149,15 @@ static void step_row(FILE *f, const struct kr_audit_record *r)
 	fputs("</td><td><b>", f);
 	field(f, d, "title", "");
 	fputs("</b>", f);
-	if (action && strcmp(action, "manual") == 0 && kr_cbor_get(d, "text", NULL) != NULL) {
+	char *title = NULL, *text = NULL;
+	kr_cbor_get_text(d, "title", 4096, &title);
+	kr_cbor_get_text(d, "text", 4096, &text);
+	if (text != NULL && (title == NULL || strcmp(title, text) != 0)) {
 		fputs("<br>", f);
-		field(f, d, "text", "");
+		esc_s(f, text);
 	}
+	free(title);
+	free(text);
 	if (action && strcmp(action, "run") == 0) {
 		uint64_t ex = 0, size = 0;
 		kr_cbor_get_uint(d, "exit", 255, &ex);
@@ -173,9 +186,9 @@ static void step_row(FILE *f, const struct kr_audit_record *r)
 	uint64_t started = 0;
 	kr_cbor_get_uint(d, "started", UINT64_MAX, &started);
 	fputs("</td><td class=\"small\">", f);
-	time_of(f, started);
+	clock_of(f, started);
 	fputs("<br>", f);
-	time_of(f, r->time);
+	clock_of(f, r->time);
 	fprintf(f, "</td><td><b>");
 	field(f, d, "initials", "");
 	fprintf(f, "</b></td><td%s>", cls);
@@ -231,23 +244,24 @@ static void open_block(FILE *f, const struct kr_audit_record *r)
 	field(f, d, "version", "?");
 	fputs(")</td></tr>", f);
 	cbor_item_t *params = kr_cbor_get(d, "params", NULL);
-	if (params != NULL && cbor_isa_map(params)) {
+	if (params != NULL && cbor_isa_map(params) && cbor_map_size(params) > 0) {
+		fputs("<tr><th>Parameters</th><td class=\"mono\">", f);
 		for (size_t i = 0; i < cbor_map_size(params); i++) {
 			struct cbor_pair *p = &cbor_map_handle(params)[i];
 			if (!cbor_isa_string(p->key) || !cbor_isa_array(p->value))
 				continue;
-			fputs("<tr><th>Parameter ", f);
+			fputs(i ? "<br>" : "", f);
 			esc(f, (const char *)cbor_string_handle(p->key), cbor_string_length(p->key));
-			fputs("</th><td class=\"mono\">", f);
+			fputs(" = ", f);
 			for (size_t j = 0; j < cbor_array_size(p->value); j++) {
 				cbor_item_t *e = cbor_array_handle(p->value)[j];
 				if (!cbor_isa_string(e))
 					continue;
-				fputs(j ? "<br>" : "", f);
+				fputs(j ? ", " : "", f);
 				esc(f, (const char *)cbor_string_handle(e), cbor_string_length(e));
 			}
-			fputs("</td></tr>", f);
 		}
+		fputs("</td></tr>", f);
 	}
 	fputs("</table>\n", f);
 	free(mode);
@@ -328,7 +342,7 @@ static int render(FILE *f, const struct kr_audit_view *v, const char *log_name,
 				fputs("<h2>", f);
 				esc_s(f, a);
 				fputs("</h2>\n<table><tr><th>Step</th><th>Roles</th><th>Action</th>"
-				      "<th>Start / end (UTC)</th><th>By</th><th>Result</th><th>Record</th>"
+				      "<th>Start<br>end</th><th>By</th><th>Result</th><th>Record</th>"
 				      "<th>Witness</th></tr>\n",
 				      f);
 				in_table = 1;

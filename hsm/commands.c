@@ -14,8 +14,8 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <unistd.h>
 
+#include "hsm/backup.h"
 #include "hsm/cards.h"
 
 #include "hsm/commands.h"
@@ -56,6 +56,8 @@ enum {
 	OPT_CARDS_DIR,
 	OPT_OFFICER,
 	OPT_SEAL,
+	OPT_BACKUP,
+	OPT_SHARE,
 };
 
 #define COMMON_OPTIONS                                                                           \
@@ -94,6 +96,10 @@ struct args {
 	const char *officer_names[MAX_OFFICERS];
 	size_t nofficer_names;
 	int seal;
+	/* key backup */
+	int backup;
+	const char *shares[MAX_OFFICERS + 1];
+	size_t nshares;
 };
 
 static int usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -266,6 +272,14 @@ static int parse_args(int argc, char **argv, const struct option *extra, size_t 
 		case OPT_SEAL:
 			a->seal = 1;
 			break;
+		case OPT_BACKUP:
+			a->backup = 1;
+			break;
+		case OPT_SHARE:
+			if (a->nshares == MAX_OFFICERS)
+				return usage_error(a->cmd, "at most %d --share options", MAX_OFFICERS);
+			a->shares[a->nshares++] = optarg;
+			break;
 		case ':':
 			return usage_error(a->cmd, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -342,6 +356,13 @@ static int token_born(const struct kr_keyinfo *ki)
 	return ki->local == 1 && ki->always_sensitive == 1 && ki->never_extractable == 1;
 }
 
+/* Generated in the token as backup-capable: it may leave, but only wrapped
+ * under a KEK the security officer trusted. */
+static int backup_born(const struct kr_keyinfo *ki)
+{
+	return ki->local == 1 && ki->always_sensitive == 1 && ki->wrap_with_trusted == 1;
+}
+
 /* The zone-file lines and check values of a key, as keygen and import print them. */
 static int print_key(const struct kr_keyinfo *ki, const struct args *a)
 {
@@ -394,43 +415,18 @@ static int random_pin(char *pin, size_t size)
 	return KR_OK;
 }
 
-/* Before the token exists: the card files must not exist yet, so a PIN is
- * never set that no card set carries. */
-static int cards_dir_free(const struct args *a)
+static void card_prefix(const struct args *a, const char *kind, char *buf, size_t size)
 {
-	char path[4096];
-	for (unsigned i = 1; i <= a->officers; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s-officer-%u.card", a->cards_dir, a->hsm.token,
-			     i) >= (int)sizeof(path))
-			return usage_error(a->cmd, "--cards: path too long");
-		if (access(path, F_OK) == 0) {
-			kr_cli_error("%s exists already: cards are never overwritten", path);
-			return KR_EXIT_REJECTED;
-		}
-	}
-	return -1;
+	snprintf(buf, size, "%s-%s", a->hsm.token, kind);
 }
 
 static int write_officer_cards(const struct args *a, const char *pin, const char *serial)
 {
-	struct kr_card cards[MAX_OFFICERS];
 	char prefix[64];
-	char **names = kr_cards_names(a->officer_names, a->nofficer_names, a->officers, "officer");
-	int rc = names ? KR_OK : KR_ENOMEM;
-	if (rc == KR_OK)
-		rc = kr_cards_split((const uint8_t *)pin, strlen(pin), a->quorum, a->officers,
-				    "officer", (const char *const *)names, a->hsm.token, serial, cards);
-	if (rc != KR_OK) {
-		kr_cli_fail(rc, "splitting the user PIN");
-	} else {
-		snprintf(prefix, sizeof(prefix), "%s-officer", a->hsm.token);
-		rc = kr_cards_write(a->cards_dir, prefix, cards, a->officers, a->seal);
-	}
-	for (unsigned i = 0; i < a->officers; i++)
-		kr_card_wipe(&cards[i]);
-	for (size_t i = 0; names != NULL && names[i] != NULL; i++)
-		free(names[i]);
-	free(names);
+	card_prefix(a, "officer", prefix, sizeof(prefix));
+	int rc = kr_cards_issue((const uint8_t *)pin, strlen(pin), "officer", a->quorum, a->officers,
+				a->officer_names, a->nofficer_names, a->hsm.token, serial,
+				a->cards_dir, prefix, a->seal);
 	if (rc != KR_OK) {
 		kr_cli_error("token '%s' is initialised but its officer cards are incomplete: "
 			     "nobody can log in; delete the token and run init again", a->hsm.token);
@@ -480,7 +476,7 @@ int hsm_cmd_init(int argc, char **argv)
 		return usage_error(a.cmd, "--token: a token label has at most 32 characters");
 	if (a.so_pin_file == NULL)
 		return usage_error(a.cmd, "--so-pin-file is required");
-	int officers = a.officers || a.quorum || a.cards_dir || a.nofficer_names || a.seal;
+	int rc, officers = a.officers || a.quorum || a.cards_dir || a.nofficer_names || a.seal;
 	if (officers) {
 		if (!a.officers || !a.quorum || !a.cards_dir)
 			return usage_error(a.cmd, "officer cards need --officers, --quorum and --cards");
@@ -493,10 +489,13 @@ int hsm_cmd_init(int argc, char **argv)
 		if (a.hsm.pin_file != NULL || a.ncards > 0)
 			return usage_error(a.cmd, "with --officers the user PIN is random: no "
 						  "--pin-file or --card");
-		if ((st = cards_dir_free(&a)) >= 0)
-			return st;
+		/* before the token exists: a PIN no card set carries is never set */
+		char prefix[64];
+		card_prefix(&a, "officer", prefix, sizeof(prefix));
+		if ((rc = kr_cards_free(a.cards_dir, prefix, a.officers)) != KR_OK)
+			return KR_EXIT_REJECTED;
 	}
-	int rc = kr_hsm_embedded(a.hsm.module, 1);
+	rc = kr_hsm_embedded(a.hsm.module, 1);
 	if (rc)
 		return kr_cli_fail(rc, "creating the embedded token store ./var");
 	struct kr_p11_module *m = NULL;
@@ -574,7 +573,9 @@ static const char keygen_help[] =
 	"  --algorithm A   RSASHA256, RSASHA512, ECDSAP256SHA256, ECDSAP384SHA384, ED25519\n"
 	"  --bits N        RSA modulus size, 2048 to 4096 (default 2048)\n"
 	"  --zone Z        owner name of the DNSKEY/DS lines (default .)\n"
-	"  --ttl S         TTL of the printed lines (default 172800)\n";
+	"  --ttl S         TTL of the printed lines (default 172800)\n"
+	"  --backup        backup-capable: extractable only wrapped under the token's\n"
+	"                  trusted backup KEK (see backup-kek); never otherwise\n";
 
 static int check_bits(const struct args *a)
 {
@@ -599,11 +600,12 @@ int hsm_cmd_keygen(int argc, char **argv)
 		{"bits", required_argument, NULL, OPT_BITS},
 		{"zone", required_argument, NULL, OPT_ZONE},
 		{"ttl", required_argument, NULL, OPT_TTL},
+		{"backup", no_argument, NULL, OPT_BACKUP},
 	};
 	struct args a;
 	struct kr_keystore *ks = NULL;
 	struct kr_keyinfo ki;
-	int st = parse_args(argc, argv, extra, 5, keygen_help, &a);
+	int st = parse_args(argc, argv, extra, 6, keygen_help, &a);
 	if (st >= 0 || (st = need_label(&a)) >= 0)
 		return st;
 	if (!a.have_alg)
@@ -612,7 +614,8 @@ int hsm_cmd_keygen(int argc, char **argv)
 		return st;
 	if ((st = open_hsm(&a, &ks)) != KR_EXIT_OK)
 		return st;
-	int rc = kr_keystore_generate(ks, a.label, a.alg, a.bits, &ki);
+	int rc = kr_keystore_generate_ex(ks, a.label, a.alg, a.bits, a.backup ? KR_KEYGEN_BACKUP : 0,
+					 &ki);
 	if (rc == KR_EEXIST) {
 		kr_cli_error("a key labelled '%s' exists already on token '%s'", a.label,
 			     token_name(&a));
@@ -669,12 +672,12 @@ static int list_one(const struct kr_keyinfo *ki, const struct args *a, int first
 		}
 		printf(",\n   \"sensitive\": %s, \"always_sensitive\": %s, \"extractable\": %s, "
 		       "\"never_extractable\": %s, \"sign\": %s, \"decrypt\": %s, \"unwrap\": %s, "
-		       "\"derive\": %s, \"local\": %s, \"imported\": %s}",
+		       "\"derive\": %s, \"local\": %s, \"wrap_with_trusted\": %s, \"imported\": %s}",
 		       tri_json(ki->sensitive), tri_json(ki->always_sensitive),
 		       tri_json(ki->extractable), tri_json(ki->never_extractable),
 		       tri_json(ki->can_sign), tri_json(ki->can_decrypt), tri_json(ki->can_unwrap),
-		       tri_json(ki->can_derive), tri_json(ki->local),
-		       token_born(ki) ? "false" : "true");
+		       tri_json(ki->can_derive), tri_json(ki->local), tri_json(ki->wrap_with_trusted),
+		       token_born(ki) || backup_born(ki) ? "false" : "true");
 	} else {
 		printf("%s\n", ki->label);
 		printf("  id                %s\n", hex);
@@ -689,12 +692,16 @@ static int list_one(const struct kr_keyinfo *ki, const struct args *a, int first
 		}
 		printf("  sensitive         %s (always: %s)\n", tri(ki->sensitive),
 		       tri(ki->always_sensitive));
-		printf("  extractable       %s (never: %s)\n", tri(ki->extractable),
-		       tri(ki->never_extractable));
+		printf("  extractable       %s (never: %s)%s\n", tri(ki->extractable),
+		       tri(ki->never_extractable),
+		       ki->wrap_with_trusted == 1 ? ", only wrapped under a trusted KEK (backup-capable)"
+						  : "");
 		printf("  sign/decrypt/unwrap/derive  %s/%s/%s/%s\n", tri(ki->can_sign),
 		       tri(ki->can_decrypt), tri(ki->can_unwrap), tri(ki->can_derive));
 		printf("  origin            %s\n",
-		       token_born(ki) ? "generated in the token" : "imported (was outside the token)");
+		       token_born(ki)	? "generated in the token"
+		       : backup_born(ki) ? "generated in the token, backup-capable"
+					 : "imported or restored (was outside the token)");
 	}
 out:
 	free(hex);
@@ -985,10 +992,11 @@ out:
 /* --- selftest --------------------------------------------------------------- */
 
 static const char selftest_help[] =
-	"usage: keyroll-hsm selftest --token T [--pin-file F] [--label L]...\n"
+	"usage: keyroll-hsm selftest --token T [--pin-file F] [--label L]... [--json]\n"
 	"Report the module and token, then sign a test DNSKEY RRset inside the token and\n"
 	"verify it in software (and check a forged copy fails): with a temporary session\n"
-	"key for each of the five algorithms, or with each key given by --label.\n";
+	"key for each of the five algorithms, or with each key given by --label.\n"
+	"  --json     a JSON report instead of text\n";
 
 /* Sign an RRset of the signer's key and a test ZSK; verify; verify a forgery. */
 static int selftest_sign(const struct kr_signer *s)
@@ -1013,11 +1021,12 @@ int hsm_cmd_selftest(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{"label", required_argument, NULL, OPT_LABEL},
+		{"json", no_argument, NULL, OPT_JSON},
 	};
 	struct args a;
 	struct kr_keystore *ks = NULL;
 	struct kr_tokeninfo ti;
-	int st = parse_args(argc, argv, extra, 1, selftest_help, &a), failed = 0;
+	int st = parse_args(argc, argv, extra, 2, selftest_help, &a), failed = 0;
 	if (st >= 0)
 		return st;
 	if ((st = open_hsm(&a, &ks)) != KR_EXIT_OK)
@@ -1027,42 +1036,360 @@ int hsm_cmd_selftest(int argc, char **argv)
 		st = kr_cli_fail(rc, "reading token information");
 		goto out;
 	}
-	printf("module  %s (%s %u.%u)\n", ti.module, ti.library, ti.lib_major, ti.lib_minor);
-	printf("token   %s (%s %s, serial %s), logged in: %s\n", ti.label, ti.manufacturer,
-	       ti.model, ti.serial, ti.logged_in ? "yes" : "no");
+	if (a.json) {
+		printf("{\"module\": ");
+		json_str(stdout, ti.module);
+		printf(", \"library\": ");
+		json_str(stdout, ti.library);
+		printf(", \"library_version\": \"%u.%u\",\n \"token\": {\"label\": ", ti.lib_major,
+		       ti.lib_minor);
+		json_str(stdout, ti.label);
+		printf(", \"manufacturer\": ");
+		json_str(stdout, ti.manufacturer);
+		printf(", \"model\": ");
+		json_str(stdout, ti.model);
+		printf(", \"serial\": ");
+		json_str(stdout, ti.serial);
+		printf("},\n \"checks\": [");
+	} else {
+		printf("module  %s (%s %u.%u)\n", ti.module, ti.library, ti.lib_major, ti.lib_minor);
+		printf("token   %s (%s %s, serial %s), logged in: %s\n", ti.label, ti.manufacturer,
+		       ti.model, ti.serial, ti.logged_in ? "yes" : "no");
+	}
 	static const uint8_t algs[] = {KR_ALG_RSASHA256, KR_ALG_RSASHA512, KR_ALG_ECDSAP256SHA256,
 				       KR_ALG_ECDSAP384SHA384, KR_ALG_ED25519};
 	size_t n = a.nlabels > 0 ? a.nlabels : sizeof(algs);
 	for (size_t i = 0; i < n; i++) {
 		struct kr_signer s;
 		const char *what = a.nlabels > 0 ? a.selftest_labels[i] : "session key";
+		unsigned bits = 0;
+		uint8_t alg = a.nlabels > 0 ? 0 : algs[i];
+		uint16_t tag = 0;
 		rc = a.nlabels > 0 ? kr_keystore_signer(ks, what, 257, &s)
 				   : kr_keystore_ephemeral_signer(ks, algs[i], 0, &s);
 		if (rc == KR_OK) {
-			unsigned bits = 0;
 			kr_dnskey_params(&s.key, &bits, NULL);
+			alg = s.key.algorithm;
+			tag = kr_dnskey_keytag(&s.key);
 			rc = selftest_sign(&s);
-			printf("%s %-16s %s %u bits, key tag %u: %s\n", rc ? "FAIL" : "ok  ", what,
-			       kr_alg_name(s.key.algorithm), bits, kr_dnskey_keytag(&s.key),
-			       rc ? kr_strerror(rc)
-				  : "signed in the token, verified in software, forgery rejected");
 			kr_keystore_signer_free(&s);
+		} else if (rc == KR_ENOTFOUND) {
+			kr_cli_error("no key labelled '%s' on token '%s'", what, token_name(&a));
+		}
+		const char *alg_name = alg ? kr_alg_name(alg) : "-";
+		if (a.json) {
+			printf("%s\n  {\"key\": ", i ? "," : "");
+			json_str(stdout, what);
+			printf(", \"algorithm\": \"%s\", \"bits\": %u, \"key_tag\": %u, \"ok\": %s, "
+			       "\"error\": ",
+			       alg_name, bits, tag, rc ? "false" : "true");
+			if (rc)
+				json_str(stdout, kr_strerror(rc));
+			else
+				printf("null");
+			printf("}");
+		} else if (rc == KR_OK) {
+			printf("ok   %-16s %s %u bits, key tag %u: signed in the token, verified in "
+			       "software, forgery rejected\n", what, alg_name, bits, tag);
 		} else {
-			if (rc == KR_ENOTFOUND)
-				kr_cli_error("no key labelled '%s' on token '%s'", what, token_name(&a));
-			printf("FAIL %-16s %s: %s\n", what,
-			       a.nlabels > 0 ? "key" : kr_alg_name(algs[i]), kr_strerror(rc));
+			printf("FAIL %-16s %s: %s\n", what, alg_name, kr_strerror(rc));
 		}
 		if (rc) {
 			failed++;
-			st = st == KR_EXIT_OK || kr_exit_status(rc) == KR_EXIT_ENV ? kr_exit_status(rc) : st;
+			/* The first failure sets the status; an environment failure wins. */
+			if (st == KR_EXIT_OK || kr_exit_status(rc) == KR_EXIT_ENV)
+				st = kr_exit_status(rc);
 		}
 	}
+	if (a.json)
+		printf("\n ],\n \"passed\": %s}\n", failed ? "false" : "true");
+	else if (!failed)
+		printf("selftest passed\n");
 	if (failed)
 		kr_cli_error("selftest: %d of %zu checks failed", failed, n);
-	else
-		printf("selftest passed\n");
 out:
+	kr_keystore_close(ks);
+	return st;
+}
+
+/* --- backup-kek, backup, restore ------------------------------------------------- */
+
+static void show_hash(const char *what, const uint8_t *h, size_t len)
+{
+	char *hex = NULL, *words = NULL;
+	if (kr_hex_encode(h, len, 0, &hex) == KR_OK && kr_pgp_words(h, len, &words) == KR_OK)
+		printf("%s: %s\n%s (PGP words): %s\n", what, hex, what, words);
+	free(hex);
+	free(words);
+}
+
+/* The KEK from M recovery cards (printing errors); kek is wiped on failure. */
+static int kek_from_shares(const struct args *a, uint8_t kek[KR_KEK_LEN])
+{
+	struct kr_card cards[MAX_OFFICERS];
+	uint8_t secret[KR_SHARE_MAX];
+	size_t len = 0;
+	char why[256];
+	int rc = kr_cards_read(a->shares, a->nshares, "recovery", cards);
+	if (rc == KR_OK) {
+		rc = kr_cards_combine(cards, a->nshares, "recovery", NULL, secret, &len, why,
+				      sizeof(why));
+		if (rc != KR_OK)
+			kr_cli_error("recovery cards: %s", why);
+		else if (len != KR_KEK_LEN) {
+			kr_cli_error("recovery cards: they hold %zu bytes, not a 32-byte KEK", len);
+			rc = KR_EMALFORMED;
+		}
+	}
+	if (rc == KR_OK)
+		memcpy(kek, secret, KR_KEK_LEN);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	for (size_t i = 0; i < a->nshares; i++)
+		kr_card_wipe(&cards[i]);
+	return rc;
+}
+
+static const char backup_kek_help[] =
+	"usage: keyroll-hsm backup-kek --token T --so-pin-file F --holders N --quorum M\n"
+	"                              --cards DIR [--holder NAME]... [--seal]\n"
+	"       keyroll-hsm backup-kek --token T --so-pin-file F --share FILE...\n"
+	"Create the token's key-encryption key for KSK backups: 32 random bytes split\n"
+	"into N recovery cards (any M rebuild it), installed by the security officer as a\n"
+	"trusted, wrap-only AES key; the KEK exists nowhere else.  With --share, install\n"
+	"an existing KEK rebuilt from its recovery cards (a replacement token).\n"
+	"  --so-pin-file F   security officer PIN (else asked on the terminal)\n"
+	"  --holders N       number of recovery cards (2..64)\n"
+	"  --quorum M        cards needed to rebuild the KEK\n"
+	"  --cards DIR       where to write DIR/TOKEN-recovery-I.card\n"
+	"  --holder NAME     card holder names, in card order\n"
+	"  --seal            seal each card under its holder's passphrase\n"
+	"  --share FILE      a recovery card (repeat, at least M)\n";
+
+int hsm_cmd_backup_kek(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{"so-pin-file", required_argument, NULL, OPT_SO_PIN_FILE},
+		{"holders", required_argument, NULL, OPT_OFFICERS},
+		{"quorum", required_argument, NULL, OPT_QUORUM},
+		{"cards", required_argument, NULL, OPT_CARDS_DIR},
+		{"holder", required_argument, NULL, OPT_OFFICER},
+		{"seal", no_argument, NULL, OPT_SEAL},
+		{"share", required_argument, NULL, OPT_SHARE},
+	};
+	struct args a;
+	struct kr_keystore *ks = NULL;
+	uint8_t kek[KR_KEK_LEN], fp[32];
+	char so_pin[256], prefix[64];
+	int st = parse_args(argc, argv, extra, 7, backup_kek_help, &a), rc;
+	if (st >= 0)
+		return st;
+	st = KR_EXIT_OK;
+	int split = a.officers || a.quorum || a.cards_dir;
+	if (split == (a.nshares > 0))
+		return usage_error(a.cmd, "give --holders, --quorum and --cards (a new KEK) or "
+					  "--share (an existing one)");
+	if (split && (!a.officers || !a.quorum || !a.cards_dir || a.quorum > a.officers))
+		return usage_error(a.cmd, "a new KEK needs --holders N, --quorum M (M <= N) and --cards");
+	if (a.nofficer_names != 0 && a.nofficer_names != a.officers)
+		return usage_error(a.cmd, "%zu --holder names for %u holders", a.nofficer_names,
+				   a.officers);
+	if (a.hsm.token == NULL)
+		return usage_error(a.cmd, "--token is required");
+	if (split) {
+		card_prefix(&a, "recovery", prefix, sizeof(prefix));
+		if (kr_cards_free(a.cards_dir, prefix, a.officers) != KR_OK)
+			return KR_EXIT_REJECTED;
+		if (RAND_bytes(kek, sizeof(kek)) != 1)
+			return kr_cli_fail(KR_ECRYPTO, "generating the KEK");
+	} else if ((rc = kek_from_shares(&a, kek)) != KR_OK) {
+		return kr_exit_status(rc);
+	}
+	if ((rc = kr_hsm_connect(&a.hsm, &ks)) != KR_OK) {
+		st = kr_exit_status(rc);
+		goto out;
+	}
+	if (a.so_pin_file != NULL)
+		rc = kr_pin_read(a.so_pin_file, NULL, so_pin, sizeof(so_pin));
+	else
+		rc = kr_tty_secret("Security officer PIN: ", so_pin, sizeof(so_pin));
+	if (rc != KR_OK) {
+		st = kr_cli_fail(rc, "reading the SO PIN from %s", a.so_pin_file ? a.so_pin_file : "the terminal");
+		goto out;
+	}
+	/* cards first: a KEK in the token that no card set carries is useless */
+	if (split && (rc = kr_cards_issue(kek, sizeof(kek), "recovery", a.quorum, a.officers,
+					  a.officer_names, a.nofficer_names, NULL, NULL, a.cards_dir,
+					  prefix, a.seal)) != KR_OK) {
+		OPENSSL_cleanse(so_pin, sizeof(so_pin));
+		st = kr_exit_status(rc);
+		goto out;
+	}
+	rc = kr_backup_kek_install(ks, so_pin, kek);
+	OPENSSL_cleanse(so_pin, sizeof(so_pin));
+	if (rc == KR_EEXIST) {
+		kr_cli_error("token '%s' has a backup KEK already", a.hsm.token);
+		st = KR_EXIT_REJECTED;
+	} else if (rc == KR_EPIN) {
+		kr_cli_error("security officer login to token '%s' refused: wrong SO PIN", a.hsm.token);
+		st = KR_EXIT_ENV;
+	} else if (rc != KR_OK) {
+		st = kr_cli_fail(rc, "installing the backup KEK in token '%s'", a.hsm.token);
+	} else if ((rc = kr_kek_fingerprint(kek, fp)) != KR_OK) {
+		st = kr_cli_fail(rc, "KEK fingerprint");
+	} else {
+		printf("installed the backup KEK in token '%s' (trusted, wrap only)\n", a.hsm.token);
+		show_hash("KEK fingerprint", fp, sizeof(fp));
+	}
+out:
+	OPENSSL_cleanse(kek, sizeof(kek));
+	kr_keystore_close(ks);
+	return st;
+}
+
+static const char backup_help[] =
+	"usage: keyroll-hsm backup --token T [--pin-file F | --card FILE...] --label L\n"
+	"                          --out FILE [--zone Z]\n"
+	"Wrap a backup-capable KSK (keygen --backup) under the token's backup KEK\n"
+	"(CKM_AES_KEY_WRAP_PAD) into a CBOR container with its label, DNSKEY, DS,\n"
+	"algorithm and the KEK fingerprint.  Any other key is refused: it cannot leave\n"
+	"the token.\n"
+	"  --label L     the key to back up\n"
+	"  --out FILE    the container (written atomically, mode 0600)\n"
+	"  --zone Z      owner name for the DS (default .)\n";
+
+static void print_backup(const struct kr_backup *b)
+{
+	char *ds = NULL;
+	printf("label: %s\nkey tag: %u\nalgorithm: %s\n", b->label, kr_dnskey_keytag(&b->dnskey),
+	       kr_alg_name(b->dnskey.algorithm));
+	if (kr_ds_format(&b->zone, DEFAULT_TTL, &b->dnskey, KR_DS_SHA256, &ds) == KR_OK)
+		printf("%s\n", ds);
+	free(ds);
+	show_hash("KEK fingerprint", b->kek, sizeof(b->kek));
+}
+
+int hsm_cmd_backup(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{"label", required_argument, NULL, OPT_LABEL},
+		{"out", required_argument, NULL, OPT_OUTPUT},
+		{"zone", required_argument, NULL, OPT_ZONE},
+	};
+	struct args a;
+	struct kr_keystore *ks = NULL;
+	struct kr_backup b;
+	CK_OBJECT_HANDLE h = 0;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int st = parse_args(argc, argv, extra, 3, backup_help, &a);
+	if (st >= 0 || (st = need_label(&a)) >= 0)
+		return st;
+	if (a.output == NULL)
+		return usage_error(a.cmd, "--out is required");
+	if ((st = open_hsm(&a, &ks)) != KR_EXIT_OK)
+		return st;
+	memset(&b, 0, sizeof(b));
+	int rc = kr_backup_wrap(ks, a.label, &a.zone, &b);
+	if (rc == KR_EDENIED) {
+		kr_cli_error("key '%s' was not generated for backup (keygen --backup): it is not "
+			     "extractable and cannot leave token '%s'", a.label, token_name(&a));
+		st = KR_EXIT_REJECTED;
+	} else if (rc == KR_ENOTFOUND && kr_keystore_handles(ks, a.label, &h, NULL) == KR_OK) {
+		kr_cli_error("token '%s' has no backup KEK (keyroll-hsm backup-kek)", token_name(&a));
+		st = KR_EXIT_REJECTED;
+	} else if (rc != KR_OK) {
+		st = key_not_found(&a, rc);
+	} else if ((rc = kr_backup_encode(&b, &buf, &len)) != KR_OK ||
+		   (rc = kr_write_file_atomic(a.output, buf, len, 0600)) != KR_OK) {
+		st = kr_cli_fail(rc, "writing the backup %s", a.output);
+	} else {
+		printf("backed up key '%s' to %s\n", a.label, a.output);
+		print_backup(&b);
+	}
+	free(buf);
+	kr_backup_clear(&b);
+	kr_keystore_close(ks);
+	return st;
+}
+
+static const char restore_help[] =
+	"usage: keyroll-hsm restore FILE --token T [--pin-file F | --card FILE...]\n"
+	"                           --share FILE... [--label L]\n"
+	"Recreate a backed-up KSK in this token: rebuild the KEK from M recovery cards as\n"
+	"a session key, unwrap the key (sensitive, sign only, backup-capable), create its\n"
+	"public half, check it signs for the backed-up DNSKEY, destroy the KEK.\n"
+	"  --share FILE  a recovery card (repeat, at least M)\n"
+	"  --label L     label in this token (default: the backed-up label)\n";
+
+int hsm_cmd_restore(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{"share", required_argument, NULL, OPT_SHARE},
+		{"label", required_argument, NULL, OPT_LABEL},
+	};
+	struct args a;
+	struct kr_keystore *ks = NULL;
+	struct kr_backup b;
+	struct kr_keyinfo ki;
+	uint8_t kek[KR_KEK_LEN], *buf = NULL;
+	size_t len = 0;
+	char *args[64];
+	/* FILE first, then options */
+	if (argc < 2 || argc > 63 || argv[1][0] == '-') {
+		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+			printf("%s%s", restore_help, common_help);
+			return KR_EXIT_OK;
+		}
+		return usage_error(argv[0], "the backup FILE comes first");
+	}
+	const char *file = argv[1];
+	args[0] = argv[0];
+	for (int i = 2; i < argc; i++)
+		args[i - 1] = argv[i];
+	args[argc - 1] = NULL;
+	int st = parse_args(argc - 1, args, extra, 2, restore_help, &a);
+	if (st >= 0)
+		return st;
+	if (a.nshares == 0)
+		return usage_error(a.cmd, "--share recovery cards are required");
+	memset(&b, 0, sizeof(b));
+	int rc = kr_read_file(file, KR_BACKUP_MAX_SIZE, &buf, &len);
+	if (rc != KR_OK)
+		return kr_cli_fail(rc, "reading %s", file);
+	rc = kr_backup_decode(buf, len, &b);
+	free(buf);
+	if (rc != KR_OK) {
+		kr_cli_error("%s is not a keyroll key backup (%s)", file, kr_strerror(rc));
+		return KR_EXIT_REJECTED;
+	}
+	if ((rc = kek_from_shares(&a, kek)) != KR_OK) {
+		kr_backup_clear(&b);
+		return kr_exit_status(rc);
+	}
+	if ((st = open_hsm(&a, &ks)) != KR_EXIT_OK)
+		goto out;
+	const char *label = a.label ? a.label : b.label;
+	rc = kr_backup_restore(ks, &b, kek, label, &ki);
+	if (rc == KR_EDENIED) {
+		kr_cli_error("the recovery cards rebuild another KEK than the one %s was wrapped "
+			     "under", file);
+		st = KR_EXIT_REJECTED;
+	} else if (rc == KR_EEXIST) {
+		kr_cli_error("a key labelled '%s' exists already on token '%s'", label, token_name(&a));
+		st = KR_EXIT_REJECTED;
+	} else if (rc == KR_EBADSIG) {
+		kr_cli_error("%s does not unwrap to the key it names: damaged or forged", file);
+		st = KR_EXIT_REJECTED;
+	} else if (rc != KR_OK) {
+		st = kr_cli_fail(rc, "restoring '%s' into token '%s'", label, token_name(&a));
+	} else {
+		printf("restored key '%s' into token '%s'; the KEK is destroyed\n", label,
+		       token_name(&a));
+		print_backup(&b);
+	}
+out:
+	OPENSSL_cleanse(kek, sizeof(kek));
+	kr_backup_clear(&b);
 	kr_keystore_close(ks);
 	return st;
 }

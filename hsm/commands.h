@@ -13,5 +13,8 @@ int hsm_cmd_export(int argc, char **argv);
 int hsm_cmd_import(int argc, char **argv);
 int hsm_cmd_delete(int argc, char **argv);
 int hsm_cmd_selftest(int argc, char **argv);
+int hsm_cmd_backup_kek(int argc, char **argv);
+int hsm_cmd_backup(int argc, char **argv);
+int hsm_cmd_restore(int argc, char **argv);
 
 #endif

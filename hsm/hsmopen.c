@@ -135,15 +135,20 @@ int kr_hsm_embedded(const char *module, int create)
 	return setenv("SOFTHSM2_CONF", conf, 1) == 0 ? KR_OK : KR_ESYS;
 }
 
-int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out)
+static const char *opts_token(const struct kr_hsm_opts *opts)
+{
+	return opts->token != NULL ? opts->token : getenv("KEYROLL_TOKEN");
+}
+
+int kr_hsm_connect(const struct kr_hsm_opts *opts, struct kr_keystore **out)
 {
 	if (opts == NULL || out == NULL)
 		return KR_EINVAL;
 	const char *module = kr_p11_module_path(opts->module);
-	const char *token = opts->token != NULL ? opts->token : getenv("KEYROLL_TOKEN");
+	const char *token = opts_token(opts);
 	struct kr_p11_module *m = NULL;
 	struct kr_keystore *ks = NULL;
-	char why[256], pin[PIN_MAX];
+	char why[256];
 	int rc;
 	if (token == NULL || *token == '\0') {
 		kr_cli_error("no token given: use --token LABEL or set KEYROLL_TOKEN");
@@ -180,6 +185,17 @@ int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out)
 		kr_cli_fail(rc, "opening token '%s'", token);
 		return rc;
 	}
+	*out = ks;
+	return KR_OK;
+}
+
+int kr_hsm_login(struct kr_keystore *ks, const struct kr_hsm_opts *opts)
+{
+	if (ks == NULL || opts == NULL)
+		return KR_EINVAL;
+	const char *token = opts_token(opts);
+	char pin[PIN_MAX];
+	int rc;
 	if (opts->cards != NULL && opts->cards[0] != NULL) {
 		/* the cards must be this very token's: check its serial before login */
 		struct kr_tokeninfo ti;
@@ -211,7 +227,16 @@ int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out)
 		else if (rc)
 			kr_cli_fail(rc, "login to token '%s'", token);
 	}
-	if (rc) {
+	return rc;
+}
+
+int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out)
+{
+	struct kr_keystore *ks = NULL;
+	int rc = kr_hsm_connect(opts, &ks);
+	if (rc)
+		return rc;
+	if ((rc = kr_hsm_login(ks, opts)) != KR_OK) {
 		kr_keystore_close(ks);
 		return rc;
 	}

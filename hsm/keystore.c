@@ -489,6 +489,7 @@ static int load_keyinfo(struct kr_keystore *ks, CK_OBJECT_HANDLE priv, struct kr
 	ki->can_unwrap = kr_p11_bool(f, ks->s, priv, CKA_UNWRAP);
 	ki->can_derive = kr_p11_bool(f, ks->s, priv, CKA_DERIVE);
 	ki->local = kr_p11_bool(f, ks->s, priv, CKA_LOCAL);
+	ki->wrap_with_trusted = kr_p11_bool(f, ks->s, priv, CKA_WRAP_WITH_TRUSTED);
 out:
 	free(label);
 	free(id);
@@ -596,7 +597,10 @@ static int check_made(struct kr_keystore *ks, CK_OBJECT_HANDLE priv, CK_OBJECT_H
 {
 	struct kr_keyinfo ki;
 	int rc = load_keyinfo(ks, priv, &ki);
-	if (rc == KR_OK && (ki.sensitive != 1 || ki.extractable != 0 || ki.can_sign != 1 ||
+	/* extractable only for a backup-capable key, which the token lets out
+	 * under a trusted KEK alone */
+	int locked = ki.extractable == 0 || (ki.extractable == 1 && ki.wrap_with_trusted == 1);
+	if (rc == KR_OK && (ki.sensitive != 1 || !locked || ki.can_sign != 1 ||
 			    ki.can_decrypt == 1 || ki.can_unwrap == 1 || ki.can_derive == 1 ||
 			    ki.algorithm == 0))
 		rc = KR_EDENIED;
@@ -627,20 +631,32 @@ static int check_size(uint8_t alg, unsigned *bits)
 	return KR_OK;
 }
 
+/* The KSK private template with its backup-capable variant: EXTRACTABLE
+ * (entry 3) true only together with WRAP_WITH_TRUSTED. */
+#define PRIV_EXTRACTABLE 3
+static void backup_template(CK_ATTRIBUTE *priv, CK_ULONG *n)
+{
+	priv[PRIV_EXTRACTABLE].pValue = &yes;
+	priv[(*n)++] = (CK_ATTRIBUTE){CKA_WRAP_WITH_TRUSTED, &yes, sizeof(yes)};
+}
+
 /* C_GenerateKeyPair with the KSK template; on_token 0 makes a session pair. */
 static int gen_pair(struct kr_keystore *ks, const char *label, uint8_t *id, uint8_t alg,
-		    unsigned bits, int on_token, CK_OBJECT_HANDLE *hpriv, CK_OBJECT_HANDLE *hpub)
+		    unsigned bits, int on_token, unsigned flags, CK_OBJECT_HANDLE *hpriv,
+		    CK_OBJECT_HANDLE *hpub)
 {
 	CK_ULONG modulus_bits = bits;
 	static const uint8_t f4[] = {0x01, 0x00, 0x01};
 	CK_MECHANISM mech = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
 	CK_ATTRIBUTE pub[10] = {PUB_COMMON(label, id)};
-	CK_ATTRIBUTE priv[] = {PRIV_COMMON(label, id)};
-	CK_ULONG npub = 7;
+	CK_ATTRIBUTE priv[12] = {PRIV_COMMON(label, id)};
+	CK_ULONG npub = 7, npriv = 10;
 	if (!on_token) {
 		pub[0].pValue = &no;
 		priv[0].pValue = &no;
 	}
+	if (flags & KR_KEYGEN_BACKUP)
+		backup_template(priv, &npriv);
 	if (alg == KR_ALG_RSASHA256 || alg == KR_ALG_RSASHA512) {
 		pub[npub++] = (CK_ATTRIBUTE){CKA_MODULUS_BITS, &modulus_bits, sizeof(modulus_bits)};
 		pub[npub++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, (void *)f4, sizeof(f4)};
@@ -654,15 +670,20 @@ static int gen_pair(struct kr_keystore *ks, const char *label, uint8_t *id, uint
 		else
 			pub[npub++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)oid_p384, sizeof(oid_p384)};
 	}
-	CK_RV rv = ks->f->C_GenerateKeyPair(ks->s, &mech, pub, npub, priv,
-					    sizeof(priv) / sizeof(priv[0]), hpub, hpriv);
+	CK_RV rv = ks->f->C_GenerateKeyPair(ks->s, &mech, pub, npub, priv, npriv, hpub, hpriv);
 	return kr_p11_error(rv);
 }
 
 int kr_keystore_generate(struct kr_keystore *ks, const char *label, uint8_t alg, unsigned bits,
 			 struct kr_keyinfo *out)
 {
-	if (ks == NULL || label == NULL)
+	return kr_keystore_generate_ex(ks, label, alg, bits, 0, out);
+}
+
+int kr_keystore_generate_ex(struct kr_keystore *ks, const char *label, uint8_t alg, unsigned bits,
+			    unsigned flags, struct kr_keyinfo *out)
+{
+	if (ks == NULL || label == NULL || (flags & ~(unsigned)KR_KEYGEN_BACKUP) != 0)
 		return KR_EINVAL;
 	int rc = check_size(alg, &bits);
 	if (rc == KR_OK)
@@ -671,7 +692,8 @@ int kr_keystore_generate(struct kr_keystore *ks, const char *label, uint8_t alg,
 		return rc;
 	uint8_t id[KR_KEYID_PREFIX_LEN + KR_KEYID_RANDOM_LEN];
 	CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
-	if ((rc = make_id(alg, id)) || (rc = gen_pair(ks, label, id, alg, bits, 1, &hpriv, &hpub)))
+	if ((rc = make_id(alg, id)) ||
+	    (rc = gen_pair(ks, label, id, alg, bits, 1, flags, &hpriv, &hpub)))
 		return rc;
 	return check_made(ks, hpriv, hpub, out);
 }
@@ -817,6 +839,115 @@ out:
 	return rc;
 }
 
+/* The public key object of dnskey (RSA: modulus and exponent; EC and
+ * Ed25519: parameters and point), labelled, on the token. */
+static int create_public(struct kr_keystore *ks, const char *label, const uint8_t *id,
+			 size_t id_len, const struct kr_dnskey *k, CK_OBJECT_HANDLE *out)
+{
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	uint8_t alg = k->algorithm;
+	int rsa = alg == KR_ALG_RSASHA256 || alg == KR_ALG_RSASHA512;
+	CK_KEY_TYPE type = rsa ? CKK_RSA : alg == KR_ALG_ED25519 ? CKK_EC_EDWARDS : CKK_EC;
+	CK_ATTRIBUTE t[12] = {PUB_COMMON(label, (void *)id)};
+	CK_ULONG n = 7;
+	uint8_t point[3 + 96];
+	t[6].ulValueLen = id_len;
+	t[n++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
+	t[n++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &type, sizeof(type)};
+	if (rsa) {
+		const uint8_t *p = k->pubkey;
+		size_t elen = p[0], off = 1;
+		if (elen == 0) {
+			if (k->pubkey_len < 3)
+				return KR_EMALFORMED;
+			elen = (size_t)p[1] << 8 | p[2];
+			off = 3;
+		}
+		if (off + elen >= k->pubkey_len)
+			return KR_EMALFORMED;
+		t[n++] = (CK_ATTRIBUTE){CKA_PUBLIC_EXPONENT, (void *)(p + off), elen};
+		t[n++] = (CK_ATTRIBUTE){CKA_MODULUS, (void *)(p + off + elen), k->pubkey_len - off - elen};
+	} else {
+		size_t plen = k->pubkey_len, hdr = alg == KR_ALG_ED25519 ? 2 : 3;
+		if (plen + 1 > 0x7f || plen > sizeof(point) - 3)
+			return KR_EMALFORMED;
+		point[0] = 0x04; /* DER OCTET STRING around the point */
+		point[1] = (uint8_t)(plen + hdr - 2);
+		point[2] = 0x04; /* uncompressed point (dropped below for Ed25519) */
+		memcpy(point + hdr, k->pubkey, plen);
+		const uint8_t *params = alg == KR_ALG_ED25519	       ? oid_ed25519
+					: alg == KR_ALG_ECDSAP256SHA256 ? oid_p256
+									 : oid_p384;
+		size_t pl = alg == KR_ALG_ED25519	       ? sizeof(oid_ed25519)
+			    : alg == KR_ALG_ECDSAP256SHA256 ? sizeof(oid_p256)
+							     : sizeof(oid_p384);
+		t[n++] = (CK_ATTRIBUTE){CKA_EC_PARAMS, (void *)params, pl};
+		t[n++] = (CK_ATTRIBUTE){CKA_EC_POINT, point, plen + hdr};
+	}
+	return kr_p11_error(ks->f->C_CreateObject(ks->s, t, n, out));
+}
+
+int kr_keystore_unwrap(struct kr_keystore *ks, const char *label, const uint8_t *id, size_t id_len,
+		       const struct kr_dnskey *dnskey, CK_OBJECT_HANDLE kek, const uint8_t *wrapped,
+		       size_t wrapped_len, struct kr_keyinfo *out)
+{
+	if (ks == NULL || label == NULL || id == NULL || id_len == 0 || id_len > 64 ||
+	    dnskey == NULL || wrapped == NULL || !kr_alg_supported(dnskey->algorithm))
+		return KR_EINVAL;
+	int rc = check_label(ks, label);
+	if (rc)
+		return rc;
+	uint8_t alg = dnskey->algorithm;
+	int rsa = alg == KR_ALG_RSASHA256 || alg == KR_ALG_RSASHA512;
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_KEY_TYPE type = rsa ? CKK_RSA : alg == KR_ALG_ED25519 ? CKK_EC_EDWARDS : CKK_EC;
+	CK_ATTRIBUTE priv[14] = {PRIV_COMMON(label, (void *)id)};
+	CK_ULONG n = 10;
+	priv[9].ulValueLen = id_len;
+	backup_template(priv, &n);
+	priv[n++] = (CK_ATTRIBUTE){CKA_CLASS, &cls, sizeof(cls)};
+	priv[n++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &type, sizeof(type)};
+	CK_MECHANISM mech = {CKM_AES_KEY_WRAP_PAD, NULL, 0};
+	CK_OBJECT_HANDLE hpriv = 0, hpub = 0;
+	CK_RV rv = ks->f->C_UnwrapKey(ks->s, &mech, kek, (CK_BYTE_PTR)wrapped, wrapped_len, priv, n,
+				      &hpriv);
+	/* SoftHSM 2.6.1 reports a failed AES-KWP integrity check (a damaged or
+	 * forged wrapped key) as CKR_GENERAL_ERROR; the caller has already
+	 * checked the KEK is the right one. */
+	if (rv != CKR_OK)
+		return rv == CKR_WRAPPED_KEY_INVALID || rv == CKR_WRAPPED_KEY_LEN_RANGE ||
+				       rv == CKR_ENCRYPTED_DATA_INVALID || rv == CKR_GENERAL_ERROR
+			       ? KR_EBADSIG
+			       : kr_p11_error(rv);
+	if ((rc = create_public(ks, label, id, id_len, dnskey, &hpub)) != KR_OK) {
+		ks->f->C_DestroyObject(ks->s, hpriv);
+		return rc;
+	}
+	struct kr_keyinfo ki;
+	if ((rc = check_made(ks, hpriv, hpub, &ki)) != KR_OK)
+		return rc;
+	/* The private key must sign for the public key the backup names. */
+	static const uint8_t probe[] = "keyroll restore: does the private key match its DNSKEY?";
+	struct kr_signer sg;
+	uint8_t sig[KR_SIG_MAX];
+	size_t sig_len = sizeof(sig);
+	rc = kr_keystore_signer(ks, label, KR_DNSKEY_ZONE | KR_DNSKEY_SEP, &sg);
+	if (rc == KR_OK) {
+		rc = sg.sign(sg.ctx, alg, probe, sizeof(probe), sig, &sig_len);
+		if (rc == KR_OK)
+			rc = kr_verify_raw(dnskey, probe, sizeof(probe), sig, sig_len);
+		kr_keystore_signer_free(&sg);
+	}
+	if (rc != KR_OK) {
+		ks->f->C_DestroyObject(ks->s, hpriv);
+		ks->f->C_DestroyObject(ks->s, hpub);
+		return KR_EBADSIG;
+	}
+	if (out != NULL)
+		*out = ki;
+	return KR_OK;
+}
+
 int kr_keystore_delete(struct kr_keystore *ks, const char *label)
 {
 	if (ks == NULL || label == NULL)
@@ -955,7 +1086,7 @@ int kr_keystore_ephemeral_signer(struct kr_keystore *ks, uint8_t alg, unsigned b
 	ps->ks = ks;
 	ps->ephemeral = 1;
 	if ((rc = make_id(alg, id)) ||
-	    (rc = gen_pair(ks, label, id, alg, bits, 0, &ps->priv, &ps->pub))) {
+	    (rc = gen_pair(ks, label, id, alg, bits, 0, 0, &ps->priv, &ps->pub))) {
 		free(ps);
 		return rc;
 	}

@@ -45,6 +45,7 @@ struct kr_keyinfo {
 	/* private key attributes */
 	int sensitive, always_sensitive, extractable, never_extractable;
 	int can_sign, can_decrypt, can_unwrap, can_derive, local;
+	int wrap_with_trusted; /* backup-capable: wraps only under a trusted KEK */
 };
 
 /* All key pairs with a private key on the token; *keys is allocated (caller
@@ -57,6 +58,25 @@ int kr_keystore_find(struct kr_keystore *ks, const char *label, struct kr_keyinf
  * used for RSA only (0 = 2048).  KR_EEXIST if the label is taken. */
 int kr_keystore_generate(struct kr_keystore *ks, const char *label, uint8_t alg, unsigned bits,
 			 struct kr_keyinfo *out);
+/*
+ * The same with options: KR_KEYGEN_BACKUP makes a backup-capable KSK,
+ * EXTRACTABLE only together with WRAP_WITH_TRUSTED, so the token lets it out
+ * solely wrapped under a KEK the security officer marked trusted
+ * (hsm/backup.h).  Every other attribute is the KSK template.
+ */
+enum { KR_KEYGEN_BACKUP = 1 };
+int kr_keystore_generate_ex(struct kr_keystore *ks, const char *label, uint8_t alg, unsigned bits,
+			    unsigned flags, struct kr_keyinfo *out);
+/*
+ * Recreate a backed-up key pair: unwrap wrapped (CKM_AES_KEY_WRAP_PAD under
+ * the secret key kek) into a token private key with the backup-capable KSK
+ * template and CKA_ID id, and create its public half from dnskey.  The pair
+ * is checked to sign for dnskey; otherwise both halves are destroyed
+ * (KR_EBADSIG).  KR_EEXIST if label is taken.
+ */
+int kr_keystore_unwrap(struct kr_keystore *ks, const char *label, const uint8_t *id, size_t id_len,
+		       const struct kr_dnskey *dnskey, CK_OBJECT_HANDLE kek, const uint8_t *wrapped,
+		       size_t wrapped_len, struct kr_keyinfo *out);
 /* Bring a software key pair into the token (migration, test vectors). */
 int kr_keystore_import(struct kr_keystore *ks, const char *label, uint8_t alg, EVP_PKEY *pkey,
 		       struct kr_keyinfo *out);
@@ -139,6 +159,10 @@ struct kr_hsm_opts {
  * the embedded token store ./var/softhsm2.conf (see kr_hsm_embedded()).
  */
 int kr_hsm_open(const struct kr_hsm_opts *opts, struct kr_keystore **out);
+/* kr_hsm_open() in two halves, for work between opening and user login
+ * (the security officer's session in keyroll-hsm backup-kek). */
+int kr_hsm_connect(const struct kr_hsm_opts *opts, struct kr_keystore **out);
+int kr_hsm_login(struct kr_keystore *ks, const struct kr_hsm_opts *opts);
 
 /*
  * The embedded default token store: when module (after the NULL/env

@@ -16,6 +16,9 @@ static const struct kr_cli_command commands[] = {
 	{"import", hsm_cmd_import, "bring a software key into the token (non-extractable)"},
 	{"delete", hsm_cmd_delete, "destroy a key pair (asks for confirmation)"},
 	{"selftest", hsm_cmd_selftest, "sign and verify a test DNSKEY RRset in the token"},
+	{"backup-kek", hsm_cmd_backup_kek, "create the M-of-N backup KEK (recovery cards, SO)"},
+	{"backup", hsm_cmd_backup, "wrap a backup-capable KSK under the KEK into a container"},
+	{"restore", hsm_cmd_restore, "recreate a backed-up KSK from M recovery cards"},
 	{NULL, NULL, NULL},
 };
 

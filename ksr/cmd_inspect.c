@@ -100,16 +100,7 @@ int ksr_cmd_validate(int argc, char **argv)
 		status = kr_tool_load_doc("previous SKR", prev_path, KR_KSR_RESPONSE, &prev);
 	if (status != KR_EXIT_OK)
 		goto out;
-	int rc = kr_ksr_check(ksr, prev, pol, now, &rep);
-	if (rc != KR_OK && rc != KR_EPOLICY) {
-		status = kr_cli_fail(rc, "checking %s", argv[optind]);
-		goto out;
-	}
-	kr_report_print(stdout, &rep, argv[optind], json);
-	if (rc == KR_EPOLICY) {
-		kr_cli_error("%s: %zu check(s) failed", argv[optind], rep.nfail);
-		status = KR_EXIT_REJECTED;
-	}
+	status = kr_tool_report(kr_ksr_check(ksr, prev, pol, now, &rep), &rep, argv[optind], json);
 out:
 	kr_check_report_clear(&rep);
 	kr_ksr_free(ksr);

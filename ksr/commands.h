@@ -11,4 +11,9 @@ int ksr_cmd_validate(int argc, char **argv);
 int ksr_cmd_show(int argc, char **argv);
 int ksr_cmd_hash(int argc, char **argv);
 
+/* ksr/cmd_generate.c, ksr/cmd_accept.c */
+int ksr_cmd_generate(int argc, char **argv);
+int ksr_cmd_accept(int argc, char **argv);
+int ksr_cmd_bundle(int argc, char **argv);
+
 #endif

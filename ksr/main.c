@@ -12,6 +12,9 @@ static const struct kr_cli_command commands[] = {
 	{"validate", ksr_cmd_validate, "run every KSR check against the policy and the previous SKR"},
 	{"show", ksr_cmd_show, "print a KSR's or SKR's bundles with DNSKEY response sizes"},
 	{"hash", ksr_cmd_hash, "SHA-256 of a file in hex and PGP words"},
+	{"generate", ksr_cmd_generate, "build and sign a KSR with the ZSKs on a token"},
+	{"accept", ksr_cmd_accept, "check an SKR against its KSR, the trust anchor and the previous SKR"},
+	{"bundle", ksr_cmd_bundle, "the DNSKEY RRset and RRSIGs in force at a time, as zone-file lines"},
 	{NULL, NULL, NULL},
 };
 

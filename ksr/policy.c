@@ -234,8 +234,7 @@ static int key_field(struct pctx *c, void *obj, size_t idx, struct fy_node *v, c
 	int rc;
 	switch (idx) {
 	case 0:
-		rc = scalar(c, v, where, k->label, sizeof(k->label));
-		return rc;
+		return scalar(c, v, where, k->label, sizeof(k->label));
 	case 1:
 		return scalar(c, v, where, k->description, sizeof(k->description));
 	case 2:

@@ -58,6 +58,17 @@ void kr_report_print(FILE *f, const struct kr_check_report *rep, const char *sub
 		rep->nfail, rep->nskip, result);
 }
 
+int kr_tool_report(int rc, const struct kr_check_report *rep, const char *subject, int json)
+{
+	if (rc != KR_OK && rc != KR_EPOLICY)
+		return kr_cli_fail(rc, "checking %s", subject);
+	kr_report_print(stdout, rep, subject, json);
+	if (rc == KR_OK)
+		return KR_EXIT_OK;
+	kr_cli_error("%s: %zu check(s) failed", subject, rep->nfail);
+	return KR_EXIT_REJECTED;
+}
+
 size_t kr_bundle_table_print(FILE *f, const struct kr_ksr_doc *doc)
 {
 	size_t big = 0;

@@ -19,6 +19,14 @@
  */
 void kr_report_print(FILE *f, const struct kr_check_report *rep, const char *subject, int json);
 
+/*
+ * After kr_ksr_check()/kr_skr_check() returned rc: print the report on
+ * stdout and, if a check failed, "error: SUBJECT: N check(s) failed" on
+ * stderr.  Returns the exit status (0, 1, or 3 when the checks could not
+ * run, e.g. out of memory, in which case nothing is printed but the error).
+ */
+int kr_tool_report(int rc, const struct kr_check_report *rep, const char *subject, int json);
+
 /* A JSON string literal (quotes and escapes) for s. */
 void kr_json_string(FILE *f, const char *s);
 

@@ -162,20 +162,21 @@ static int next_element(xmlNodePtr parent, xmlNodePtr *cur, char *errbuf, size_t
 	return KR_OK;
 }
 
-/* Only the attributes in allowed (NULL-terminated) may appear on n. */
+static int name_in(const xmlChar *name, const char *const *names)
+{
+	for (; *names != NULL; names++)
+		if (strcmp((const char *)name, *names) == 0)
+			return 1;
+	return 0;
+}
+
+/* Only the attributes in allowed (NULL-terminated), without namespace, may appear on n. */
 static int check_attributes(xmlNodePtr n, const char *const *allowed, char *errbuf, size_t errlen)
 {
-	for (xmlAttrPtr a = n->properties; a != NULL; a = a->next) {
-		int ok = a->ns == NULL;
-		for (const char *const *p = allowed; ok && *p != NULL; p++)
-			if (strcmp((const char *)a->name, *p) == 0)
-				break;
-			else if (p[1] == NULL)
-				ok = 0;
-		if (!ok)
+	for (xmlAttrPtr a = n->properties; a != NULL; a = a->next)
+		if (a->ns != NULL || !name_in(a->name, allowed))
 			return fail(errbuf, errlen, KR_EMALFORMED, "unknown attribute %s on <%s>",
 				    a->name, n->name);
-	}
 	return KR_OK;
 }
 

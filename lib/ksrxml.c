@@ -15,7 +15,6 @@
  * element per line without indentation, attributes in ICANN's order, times
  * as "+00:00", durations in their shortest form.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +23,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
 
@@ -727,7 +727,6 @@ static int read_doc(struct rd *r, const xmlNode *root, struct kr_ksr_doc *d)
 /* --- libxml2 hardening -------------------------------------------------- */
 
 struct parse_state {
-	struct rd *r;
 	int denied; /* a DOCTYPE or entity declaration was seen */
 	int failed;
 	char first[200];
@@ -794,8 +793,11 @@ static void collect_error(void *ctx, xmlErrorPtr err)
 	snprintf(st->first, sizeof(st->first), "%.*s", (int)(n > 150 ? 150 : n), m);
 }
 
-/* Predefined entities (&amp; &lt; ...) still work: the parser resolves them
- * before calling getEntity. */
+/*
+ * The SAX hooks above stop the parser at a DOCTYPE, an entity declaration
+ * or a reference to a declared entity; predefined entities (&amp; &lt; ...)
+ * and character references still work, the parser resolves them itself.
+ */
 int kr_ksr_parse(const uint8_t *xml, size_t len, struct kr_ksr_doc **out, char *errbuf,
 		 size_t errlen)
 {
@@ -815,11 +817,8 @@ int kr_ksr_parse(const uint8_t *xml, size_t len, struct kr_ksr_doc **out, char *
 		return fail(&r, KR_ETOOBIG, "document", "larger than %d bytes", KR_KSR_MAX_SIZE);
 	if (len == 0)
 		return fail(&r, KR_ETRUNC, "document", "empty");
-	if (len > INT32_MAX)
-		return KR_ETOOBIG;
 
 	memset(&st, 0, sizeof(st));
-	st.r = &r;
 	xmlInitParser();
 	xmlSetExternalEntityLoader(deny_loader);
 	ctxt = xmlNewParserCtxt();

@@ -10,7 +10,7 @@ PACKAGES="build-essential pkg-config clang
 libssl-dev openssl libp11-dev libp11-kit-dev p11-kit softhsm2 opensc
 libxml2-dev libxml2-utils libcbor-dev libfyaml-dev libgfshare-dev libcmocka-dev
 ldnsutils python3 python3-dnspython unbound unbound-anchor knot knot-dnsutils
-gnuplot-nox valgrind"
+gnuplot-nox valgrind bind9-utils"
 
 missing=""
 for p in $PACKAGES; do

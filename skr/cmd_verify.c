@@ -10,7 +10,6 @@
 #include "ksr/checks.h"
 #include "ksr/report.h"
 #include "lib/cli.h"
-#include "lib/error.h"
 #include "skr/commands.h"
 
 static const char verify_usage[] =
@@ -50,17 +49,7 @@ int skr_cmd_verify(int argc, char **argv)
 	status = kr_tool_load_doc("SKR", argv[optind], KR_KSR_RESPONSE, &skr);
 	if (status != KR_EXIT_OK)
 		return status;
-	int rc = kr_skr_check(skr, &rep);
-	if (rc != KR_OK && rc != KR_EPOLICY) {
-		status = kr_cli_fail(rc, "verifying %s", argv[optind]);
-		goto out;
-	}
-	kr_report_print(stdout, &rep, argv[optind], json);
-	if (rc == KR_EPOLICY) {
-		kr_cli_error("%s: %zu check(s) failed", argv[optind], rep.nfail);
-		status = KR_EXIT_REJECTED;
-	}
-out:
+	status = kr_tool_report(kr_skr_check(skr, &rep), &rep, argv[optind], json);
 	kr_check_report_clear(&rep);
 	kr_ksr_free(skr);
 	return status;

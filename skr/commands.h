@@ -9,4 +9,8 @@
 /* skr/cmd_verify.c */
 int skr_cmd_verify(int argc, char **argv);
 
+/* skr/cmd_sign.c */
+int skr_cmd_sign(int argc, char **argv);
+int skr_cmd_schemas(int argc, char **argv);
+
 #endif

@@ -9,6 +9,8 @@
 #include "skr/commands.h"
 
 static const struct kr_cli_command commands[] = {
+	{"sign", skr_cmd_sign, "check a KSR and sign it with the KSKs on a token into an SKR"},
+	{"schemas", skr_cmd_schemas, "list the rollover schemas slot by slot"},
 	{"verify", skr_cmd_verify, "verify an SKR: structure, signatures by its KSKs, times"},
 	{NULL, NULL, NULL},
 };

@@ -12,6 +12,8 @@
 
 static const struct kr_cli_command commands[] = {
 	/* trust-anchor files (trustanchor/ta_*.c) */
+	{"publish", ta_cmd_publish, "write or update an RFC 9718 trust-anchor file for KSKs"},
+	{"sign", ta_cmd_sign, "detached CMS signature over an anchor file (key in a token or PEM)"},
 	{"verify", ta_cmd_verify, "check an anchor file and its CMS signature; print the DS set"},
 	{"export", ta_cmd_export, "anchors valid at a time as ds, dnskey, unbound, bind, kresd config"},
 	/* simulator (trustanchor/sim*.c) */

@@ -26,6 +26,7 @@
 #define SIM_MAX_KSK 8      /* KSKs a timeline may hold (trust-anchor candidates) */
 #define SIM_MAX_EVENTS 256 /* plan events */
 #define SIM_MAX_PROFILES 32
+#define SIM_MAX_SEGS 65534  /* segments of a timeline (a validator's cursor is 16 bits) */
 #define SIM_NAME_MAX 32
 
 #define SIM_HOUR 3600
@@ -229,7 +230,8 @@ struct sim_vstate {
 	uint8_t kstate[SIM_MAX_KSK]; /* enum sim_kstate | observations << 4 */
 	uint32_t anchor;             /* probe grid: origin ... */
 	uint32_t step;               /* ... spacing (refresh or retry) ... */
-	uint32_t n;                  /* ... and index of the next probe */
+	uint32_t n;                  /* ... and index of the next probe ... */
+	uint32_t next;               /* ... at this time */
 	uint32_t restart_n;          /* restarts done */
 	uint8_t cls;                 /* enum sim_class now */
 	uint8_t flags;               /* SIM_VF_* */

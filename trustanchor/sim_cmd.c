@@ -2,6 +2,8 @@
  * sim_cmd.c - `keyroll-trustanchor simulate` and `keyroll-trustanchor lint`.
  */
 #include <getopt.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,35 @@ struct input {
 	size_t nskr;
 };
 
-static int input_opt(struct input *in, int c, const char *arg)
+static int parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end = NULL;
+	unsigned long long x;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	x = strtoull(s, &end, 10);
+	if (*end || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int size_opt(const char *arg, unsigned *v)
+{
+	uint64_t x;
+
+	if (parse_u64(arg, 65535, &x) || x < 512) {
+		kr_cli_error("bad size '%s' (512..65535)", arg);
+		return -1;
+	}
+	*v = (unsigned)x;
+	return 0;
+}
+
+/* The options lint and simulate share: the timeline and the lint
+ * thresholds.  1 if c was one of them, 0 if not, -1 on a bad value. */
+static int common_opt(struct input *in, struct sim_lint_options *lo, int c, const char *arg)
 {
 	switch (c) {
 	case 'p':
@@ -38,6 +68,10 @@ static int input_opt(struct input *in, int c, const char *arg)
 		}
 		in->skr[in->nskr++] = arg;
 		return 1;
+	case 'm':
+		return size_opt(arg, &lo->max_size) ? -1 : 1;
+	case 'w':
+		return size_opt(arg, &lo->warn_size) ? -1 : 1;
 	default:
 		return 0;
 	}
@@ -66,19 +100,6 @@ static int load_timeline(const struct input *in, struct sim_timeline **tl)
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end = NULL;
-	unsigned long long x;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	x = strtoull(s, &end, 10);
-	if (*end || x > max)
-		return -1;
-	*v = x;
-	return 0;
-}
 
 static void lint_usage(FILE *f)
 {
@@ -88,18 +109,6 @@ static void lint_usage(FILE *f)
 		"Check a rollover plan or SKR series against RFC 5011 and the publisher-side\n"
 		"safe wait times.  Exit 1 if any finding is an error.\n"
 		"presets: root-2018, root-2026\n");
-}
-
-static int size_opt(const char *arg, unsigned *v)
-{
-	uint64_t x;
-
-	if (parse_u64(arg, 65535, &x) || x < 512) {
-		kr_cli_error("bad size '%s' (512..65535)", arg);
-		return -1;
-	}
-	*v = (unsigned)x;
-	return 0;
 }
 
 int sim_cmd_lint(int argc, char **argv)
@@ -119,20 +128,11 @@ int sim_cmd_lint(int argc, char **argv)
 	sim_lint_defaults(&lo);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if ((r = input_opt(&in, c, optarg)))
-			if (r < 0)
-				return KR_EXIT_USAGE;
+		if ((r = common_opt(&in, &lo, c, optarg)) < 0)
+			return KR_EXIT_USAGE;
 		if (r)
 			continue;
 		switch (c) {
-		case 'm':
-			if (size_opt(optarg, &lo.max_size))
-				return KR_EXIT_USAGE;
-			break;
-		case 'w':
-			if (size_opt(optarg, &lo.warn_size))
-				return KR_EXIT_USAGE;
-			break;
 		case 'j':
 			json = 1;
 			break;
@@ -174,7 +174,7 @@ static void simulate_usage(FILE *f)
 		"         [--population FILE] [--validators N] [--seed N] [--step DURATION]\n"
 		"         [--from DATE] [--to DATE] [--exact] [--threads N]\n"
 		"         [--csv FILE] [--series-json FILE] [--report DIR] [--json] [--quiet]\n"
-		"         [--max-size BYTES] [--warn-size BYTES]\n"
+		"         [--max-size BYTES] [--warn-size BYTES] [--stats]\n"
 		"Simulate RFC 5011 validators across a KSK rollover; the summary goes to stdout.\n"
 		"Exit 1 if the plan's lint has an error (outputs are still written).\n");
 }
@@ -238,11 +238,14 @@ int sim_cmd_simulate(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},
 		{"max-size", required_argument, NULL, 'm'},
 		{"warn-size", required_argument, NULL, 'w'},
+		{"stats", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct input in = {0};
 	struct sim_options so = {0};
+	struct timespec t0, t1;
+	int stats = 0;
 	struct sim_lint_options lo;
 	struct sim_timeline *tl = NULL;
 	struct sim_population *pop = NULL;
@@ -260,7 +263,7 @@ int sim_cmd_simulate(int argc, char **argv)
 	so.step = SIM_HOUR;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if ((r = input_opt(&in, c, optarg)) < 0)
+		if ((r = common_opt(&in, &lo, c, optarg)) < 0)
 			return KR_EXIT_USAGE;
 		if (r)
 			continue;
@@ -319,13 +322,8 @@ int sim_cmd_simulate(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
-		case 'm':
-			if (size_opt(optarg, &lo.max_size))
-				return KR_EXIT_USAGE;
-			break;
-		case 'w':
-			if (size_opt(optarg, &lo.warn_size))
-				return KR_EXIT_USAGE;
+		case 'R':
+			stats = 1;
 			break;
 		case 'h':
 			simulate_usage(stdout);
@@ -346,16 +344,16 @@ int sim_cmd_simulate(int argc, char **argv)
 		status = KR_EXIT_USAGE;
 		goto out;
 	}
-	if (so.exact && (so.validators ? so.validators : 0) > 10000000) {
-		kr_cli_error("--exact keeps every validator in memory: at most 10^7");
-		status = KR_EXIT_USAGE;
-		goto out;
-	}
 	r = popfile ? sim_population_load(popfile, tl, &pop, err, sizeof(err))
 		    : sim_population_default(tl, &pop);
 	if (r) {
 		kr_cli_error("%s", err[0] ? err : kr_strerror(r));
 		status = kr_exit_status(r);
+		goto out;
+	}
+	if (so.exact && (so.validators ? so.validators : pop->size) > 10000000) {
+		kr_cli_error("--exact keeps every validator in memory: at most 10^7");
+		status = KR_EXIT_USAGE;
 		goto out;
 	}
 	if ((r = sim_lint_run(tl, &lo, &lint))) {
@@ -365,9 +363,26 @@ int sim_cmd_simulate(int argc, char **argv)
 	prog.on = !quiet && isatty(STDERR_FILENO);
 	so.progress = show_progress;
 	so.progress_ctx = &prog;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if ((r = sim_run(tl, pop, &so, &res))) {
 		status = kr_cli_fail(r, "simulation");
 		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (stats) {
+		struct rusage ru;
+		double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		double days = (double)res->nsamples * (double)res->step / SIM_DAY;
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr,
+			"stats: %llu validators, %.0f days, %zu samples, %.3f s (CPU %.3f s), "
+			"%.3g validator-days/s, %llu events, max RSS %ld KiB, %zu bytes of state per "
+			"validator\n",
+			(unsigned long long)res->validators, days, res->nsamples, secs,
+			(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				(double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+			secs > 0 ? (double)res->validators * days / secs : 0.0,
+			(unsigned long long)res->total_events, ru.ru_maxrss, sizeof(struct sim_vstate));
 	}
 	if (!(sum = malloc(sizeof(*sum))) || (r = sim_summarize(tl, res, lint, sum))) {
 		status = kr_cli_fail(sum ? r : KR_ENOMEM, "summary");

@@ -9,18 +9,20 @@
  *
  *   - exact: one event queue over all validators, every probe processed,
  *     classes counted by scanning every validator at every output sample;
- *   - fast: one validator at a time (threads split the ids), and after a
- *     probe that changed nothing, a jump straight to the first probe that
- *     can change something: the RRset, the probe interval, a timer, a restart
- *     or the offline period must differ before anything else happens.
- *     Class changes go into per-sample difference arrays.
+ *   - fast: one validator at a time (threads split the ids); after a probe
+ *     it walks the runs of segments ahead in which the probe interval stays
+ *     the same, no timer expires, no packet can be lost and a probe tried on
+ *     a copy of the state changes nothing, and jumps to the first probe after
+ *     them (restarts of a validator that keeps its state only move its grid
+ *     there, so only the last one counts; RRset boundaries crossed change at
+ *     most the class).  Class changes go into per-sample difference rows.
  *
  * Jumping needs probe times that do not depend on the probes skipped: probes
  * lie on a grid anchored at the last event that re-anchored it, t_n =
- * anchor + n*S - u_n*J*I/2 with S = I*(1 - J/2), u_n a hash of (validator,
- * anchor, n) and J the profile's jitter, so consecutive probes are (1-J)*I to
- * I apart (Unbound's 90-100 %) and t_n is known in O(1).  A probe whose
- * interval differs from the grid's re-anchors the grid at itself.
+ * anchor + n*(I - J*I/2) - u_n*J*I/2 (whole seconds), u_n a hash of
+ * (validator, anchor, n) and J the profile's jitter, so consecutive probes
+ * are (1-J)*I to I apart (Unbound's 90-100 %) and t_n is known in O(1).  A
+ * probe whose interval differs from the grid's re-anchors the grid at itself.
  */
 #include <math.h>
 #include <pthread.h>
@@ -40,7 +42,6 @@ const char *const sim_class_names[SIM_NCLASSES] = {"trusts_old", "trusts_new", "
 #define NEVER UINT32_MAX
 #define KS_MASK 0x0f
 #define KS_OBS_SHIFT 4
-#define KS_OBS_MAX 7
 
 enum { VF_OFFLINE = 1, VF_OFF_DONE = 2, VF_STARTED = 4 };
 
@@ -255,27 +256,41 @@ static uint8_t vclass(const struct ctx *c, const struct vparams *v, const struct
 	return SIM_C_OLD;
 }
 
-/* Time of grid probe n. */
+/* The jitter part of the grid spacing: J * I / 2 in whole seconds. */
+static uint32_t grid_jitter(const struct vparams *v, const struct sim_vstate *st)
+{
+	return (uint32_t)(v->p->jitter * (double)st->step / 2);
+}
+
+/* Time of grid probe n: anchor + n * (I - J*I/2) - u_n * J*I/2. */
 static uint32_t grid_time(const struct vparams *v, const struct sim_vstate *st, uint32_t n)
 {
-	double j = v->p->jitter, spacing, off;
-	uint64_t t;
+	uint32_t js = grid_jitter(v, st);
+	uint64_t t, off = 0;
 
 	if (n == 0)
 		return st->anchor;
-	spacing = (double)st->step * (1.0 - j / 2);
-	off = j > 0 ? sim_unit(sim_mix64(v->key ^ ((uint64_t)st->anchor << 24) ^ n)) * j *
-			      (double)st->step / 2
-		    : 0;
-	t = (uint64_t)st->anchor + (uint64_t)((double)n * spacing - off + 0.5);
+	if (js)
+		off = ((sim_mix64(v->key ^ ((uint64_t)st->anchor << 24) ^ n) >> 32) * js) >> 32;
+	t = (uint64_t)st->anchor + (uint64_t)n * (st->step - js) - off;
 	return t >= NEVER ? NEVER - 1 : (uint32_t)t;
 }
 
-static uint32_t next_probe(const struct vparams *v, const struct sim_vstate *st)
+static uint32_t next_probe(const struct sim_vstate *st)
 {
 	if (!st->step || !online(st))
 		return NEVER;
-	return grid_time(v, st, st->n);
+	return st->next;
+}
+
+/* Move the probe grid (and the cached time of its next probe). */
+static void set_grid(const struct vparams *v, struct sim_vstate *st, uint32_t anchor, uint32_t step,
+		     uint32_t n)
+{
+	st->anchor = anchor;
+	st->step = step;
+	st->n = n;
+	st->next = grid_time(v, st, n);
 }
 
 static uint32_t next_restart(const struct vparams *v, const struct sim_vstate *st)
@@ -327,9 +342,7 @@ static void load_shipped(const struct ctx *c, const struct vparams *v, struct si
  * without an anchor) or the validator never probes (static anchors). */
 static void reanchor(const struct ctx *c, const struct vparams *v, struct sim_vstate *st, uint32_t t)
 {
-	st->anchor = t;
-	st->n = 0;
-	st->step = (v->p->impl != SIM_IMPL_STATIC && trusted(st, v, c->tl->nkeys)) ? 1 : 0;
+	set_grid(v, st, t, (v->p->impl != SIM_IMPL_STATIC && trusted(st, v, c->tl->nkeys)) ? 1 : 0, 0);
 }
 
 static void set_k(struct sim_vstate *st, size_t k, unsigned state, uint32_t t, struct sim_outcome *oc,
@@ -436,22 +449,38 @@ static int probe(const struct ctx *c, const struct vparams *v, struct sim_vstate
 	if (!trusted(st, v, tl->nkeys)) {
 		st->step = 0; /* nothing left to track */
 	} else if ((uint32_t)interval == st->step && st->n > 0) {
-		st->n++;
+		set_grid(v, st, st->anchor, st->step, st->n + 1);
 	} else {
-		st->anchor = t;
-		st->step = (uint32_t)interval;
-		st->n = 1;
+		set_grid(v, st, t, (uint32_t)interval, 1);
 	}
 	return ok;
 }
 
+/* Would a probe at x in segment seg leave the keys and the probe grid of st
+ * as they are (validating as ok says)?  Tried on a copy. */
+static int noop_probe(const struct ctx *c, const struct vparams *v, const struct sim_vstate *st,
+		      size_t seg, uint32_t x, int ok)
+{
+	const struct sim_profile *p = v->p;
+	const struct sim_seg *g = &c->tl->segs[seg];
+	struct sim_vstate cp = *st;
+
+	if (p->loss > 0 && g->size > p->loss_above)
+		return 0;
+	cp.seg = (uint16_t)seg;
+	return probe(c, v, &cp, x, NULL) == ok && cp.anchor == st->anchor && cp.step == st->step &&
+	       !memcmp(cp.kstate, st->kstate, sizeof(cp.kstate)) &&
+	       !memcmp(cp.ktime, st->ktime, sizeof(cp.ktime));
+}
+
 /*
  * After a probe: the relative time before which no further probe can change
- * anything, or 0.  Probes before the returned time lie in segments with the
- * same RRset, get the same interval, meet no timer, lose no packet; and the
- * next probe, tried on a copy of the state, leaves the keys and the grid as
- * they are.  Then every probe up to that time is a no-op: the state machine
- * depends on the time only through the timers.
+ * anything, or 0.  Walks the runs of segments ahead: in each, probes get the
+ * same interval as now, meet no timer, lose no packet, and one probe tried
+ * on a copy of the state leaves the keys and the grid as they are.  Then
+ * every probe in the run is a no-op: the state machine depends on the time
+ * only through the timers.  The RRset may differ between runs (the class
+ * with it, which the caller accounts at each boundary).
  */
 static uint32_t quiet_until(const struct ctx *c, const struct vparams *v,
 			    const struct sim_vstate *st, int ok)
@@ -459,11 +488,10 @@ static uint32_t quiet_until(const struct ctx *c, const struct vparams *v,
 	const struct sim_timeline *tl = c->tl;
 	const struct sim_profile *p = v->p;
 	const struct sim_seg *g = &tl->segs[st->seg];
-	uint32_t h = c->cend[v->sens][ok ? 0 : 1][(size_t)v->prof * tl->nsegs + st->seg], tn;
-	struct sim_vstate cp;
+	const uint32_t *cend = c->cend[v->sens][ok ? 0 : 1] + (size_t)v->prof * tl->nsegs;
+	uint32_t due_min = NEVER, h = 0, x = st->next;
+	size_t seg = st->seg;
 
-	if (p->loss > 0 && g->size > p->loss_above)
-		return 0;
 	for (size_t k = 0; k < tl->nkeys; k++) {
 		int64_t due = NEVER;
 		switch (kst(st, k)) {
@@ -480,26 +508,30 @@ static uint32_t quiet_until(const struct ctx *c, const struct vparams *v,
 		default:
 			break;
 		}
-		if (due < h)
-			h = (uint32_t)max64(due, 0);
+		if (due < due_min)
+			due_min = (uint32_t)max64(due, 0);
 	}
-	tn = grid_time(v, st, st->n);
-	if (tn >= h)
-		return 0;
-	cp = *st;
-	seek_seg(c, &cp, tn);
-	if (probe(c, v, &cp, tn, NULL) != ok || cp.anchor != st->anchor || cp.step != st->step ||
-	    memcmp(cp.kstate, st->kstate, sizeof(cp.kstate)) ||
-	    memcmp(cp.ktime, st->ktime, sizeof(cp.ktime)))
-		return 0;
-	return h;
+	while (x < due_min && x < cend[seg]) {
+		size_t next;
+		if (g->ttl != tl->segs[seg].ttl || !noop_probe(c, v, st, seg, x, ok))
+			break;
+		h = cend[seg];
+		next = c->bnext[v->sens][seg];
+		/* on to the next run only if this one ended with the RRset */
+		if (next >= tl->nsegs || c->seg_start[next] != h)
+			break;
+		seg = next;
+		x = h;
+	}
+	return h < due_min ? h : due_min;
 }
 
 struct emitter {
 	const struct ctx *c;
-	int32_t *dcounts;   /* (nsamples + 1) x SIM_NCLASSES */
-	int32_t *dsignals;  /* (nsamples + 1) x nmasks */
-	int32_t *dsentinel;
+	/* per sample, one row of differences (a class change costs one cache
+	 * line): SIM_NCLASSES classes, nmasks RFC 8145 sets, nmasks RFC 8509 */
+	int32_t *d;
+	size_t stride;
 };
 
 static size_t bucket(const struct ctx *c, uint32_t t)
@@ -512,25 +544,28 @@ static void emit(struct emitter *e, const struct vparams *v, uint32_t t, uint8_t
 {
 	size_t b;
 
-	if (!e->dcounts || (ocls == ncls && omask == nmask))
+	int32_t *row;
+
+	if (!e->d || (ocls == ncls && omask == nmask))
 		return;
 	if ((b = bucket(e->c, t)) > e->c->nsamples)
 		return;
+	row = e->d + b * e->stride;
 	if (ocls != SIM_C_NONE)
-		e->dcounts[b * SIM_NCLASSES + ocls]--;
+		row[ocls]--;
 	if (ncls != SIM_C_NONE)
-		e->dcounts[b * SIM_NCLASSES + ncls]++;
+		row[ncls]++;
 	if (v->signal) {
 		if (omask)
-			e->dsignals[b * e->c->nmasks + omask]--;
+			row[SIM_NCLASSES + omask]--;
 		if (nmask)
-			e->dsignals[b * e->c->nmasks + nmask]++;
+			row[SIM_NCLASSES + nmask]++;
 	}
 	if (v->sentinel) {
 		if (omask)
-			e->dsentinel[b * e->c->nmasks + omask]--;
+			row[SIM_NCLASSES + e->c->nmasks + omask]--;
 		if (nmask)
-			e->dsentinel[b * e->c->nmasks + nmask]++;
+			row[SIM_NCLASSES + e->c->nmasks + nmask]++;
 	}
 }
 
@@ -566,7 +601,7 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 		tb = next_boundary(c, v, st);
 		to = next_offline(v, st);
 		tr = next_restart(v, st);
-		tp = next_probe(v, st);
+		tp = next_probe(st);
 		t = tb;
 		if (to < t)
 			t = to;
@@ -625,6 +660,23 @@ struct worker {
 	int rc;
 };
 
+/*
+ * Restarts of a validator that keeps its state, inside a stretch where no
+ * probe changes anything, only move the probe grid: each re-anchors it and
+ * probes at once (a no-op), leaving anchor = restart time, the same interval
+ * and n = 1.  Only the last restart before h matters.
+ */
+static void fold_restarts(const struct vparams *v, struct sim_vstate *st, uint32_t h)
+{
+	uint64_t m;
+
+	if (next_restart(v, st) >= h)
+		return;
+	m = ((uint64_t)h - 1 - v->start) / v->restart_every;
+	st->restart_n = (uint32_t)m;
+	set_grid(v, st, (uint32_t)(v->start + m * v->restart_every), st->step, 1);
+}
+
 static void run_one_fast(const struct ctx *c, uint64_t id, struct emitter *e,
 			 struct sim_outcome *oc, uint64_t *events)
 {
@@ -638,24 +690,36 @@ static void run_one_fast(const struct ctx *c, uint64_t id, struct emitter *e,
 	if (oc)
 		memset(oc, 0, sizeof(*oc));
 	while (v_step(c, &v, &st, oc, e, &probed) != NEVER) {
+		uint32_t h, lim;
 		(*events)++;
-		if (probed && st.step) {
-			/* jump over the probes that cannot change anything */
-			uint32_t h = quiet_until(c, &v, &st, probed == 2);
-			uint32_t lim = next_restart(&v, &st), off = next_offline(&v, &st);
-			if (off < lim)
-				lim = off;
-			if (lim < h)
-				h = lim;
-			if (h > grid_time(&v, &st, st.n)) {
-				double spacing = (double)st.step * (1.0 - v.p->jitter / 2);
-				uint64_t n = (uint64_t)floor((double)(h - st.anchor) / spacing);
-				if (n < st.n)
-					n = st.n;
-				while (n < NEVER && grid_time(&v, &st, (uint32_t)n) < h)
-					n++;
-				st.n = (uint32_t)n;
-			}
+		if (!probed || !st.step)
+			continue;
+		/* jump over the probes that cannot change anything */
+		h = quiet_until(c, &v, &st, probed == 2);
+		if ((lim = next_offline(&v, &st)) < h)
+			h = lim;
+		if (h <= st.next)
+			continue;
+		if (v.p->persist)
+			fold_restarts(&v, &st, h);
+		if ((lim = next_restart(&v, &st)) < h)
+			h = lim;
+		if (h <= st.next)
+			continue;
+		/* the RRset boundaries before h change at most the class */
+		while ((lim = next_boundary(c, &v, &st)) < h) {
+			uint8_t ocls = st.cls, mask = signal_mask(c, &v, &st);
+			st.seg = (uint16_t)c->bnext[v.sens][st.seg];
+			st.cls = vclass(c, &v, &st, &c->tl->segs[st.seg]);
+			emit(e, &v, lim, ocls, mask, st.cls, mask);
+		}
+		{
+			uint64_t n = (h - st.anchor) / (st.step - grid_jitter(&v, &st));
+			if (n < st.n)
+				n = st.n;
+			while (n < NEVER && grid_time(&v, &st, (uint32_t)n) < h)
+				n++;
+			set_grid(&v, &st, st.anchor, st.step, (uint32_t)n);
 		}
 	}
 	if (oc)
@@ -688,7 +752,7 @@ static int run_fast(const struct ctx *c, const struct sim_options *opt, uint64_t
 	struct worker *w = NULL;
 	pthread_t *th = NULL;
 	atomic_uint_fast64_t done = 0;
-	size_t cells = (c->nsamples + 1) * SIM_NCLASSES, mcells = (c->nsamples + 1) * c->nmasks;
+	size_t stride = SIM_NCLASSES + 2 * c->nmasks;
 	int rc = 0;
 
 	if (!nt) {
@@ -712,10 +776,8 @@ static int run_fast(const struct ctx *c, const struct sim_options *opt, uint64_t
 		w[i].done = &done;
 		w[i].report = i == 0;
 		w[i].e.c = c;
-		w[i].e.dcounts = calloc(cells, sizeof(int32_t));
-		w[i].e.dsignals = calloc(mcells, sizeof(int32_t));
-		w[i].e.dsentinel = calloc(mcells, sizeof(int32_t));
-		if (!w[i].e.dcounts || !w[i].e.dsignals || !w[i].e.dsentinel) {
+		w[i].e.stride = stride;
+		if (!(w[i].e.d = calloc((c->nsamples + 1) * stride, sizeof(int32_t)))) {
 			rc = KR_ENOMEM;
 			goto out;
 		}
@@ -743,12 +805,11 @@ static int run_fast(const struct ctx *c, const struct sim_options *opt, uint64_t
 		}
 		for (size_t s = 0; s < c->nsamples; s++) {
 			for (unsigned i = 0; i < nt; i++) {
+				const int32_t *row = w[i].e.d + s * stride;
 				for (size_t k = 0; k < SIM_NCLASSES; k++)
-					acc[k] += w[i].e.dcounts[s * SIM_NCLASSES + k];
-				for (size_t m = 0; m < c->nmasks; m++) {
-					macc[m] += w[i].e.dsignals[s * c->nmasks + m];
-					macc[c->nmasks + m] += w[i].e.dsentinel[s * c->nmasks + m];
-				}
+					acc[k] += row[k];
+				for (size_t m = 0; m < 2 * c->nmasks; m++)
+					macc[m] += row[SIM_NCLASSES + m];
 			}
 			for (size_t k = 0; k < SIM_NCLASSES; k++)
 				r->counts[s * SIM_NCLASSES + k] = (uint32_t)acc[k];
@@ -764,9 +825,7 @@ static int run_fast(const struct ctx *c, const struct sim_options *opt, uint64_t
 out:
 	if (w)
 		for (unsigned i = 0; i < nt; i++) {
-			free(w[i].e.dcounts);
-			free(w[i].e.dsignals);
-			free(w[i].e.dsentinel);
+			free(w[i].e.d);
 		}
 	free(w);
 	free(th);
@@ -834,7 +893,7 @@ static uint32_t v_peek(const struct ctx *c, const struct vparams *v, const struc
 		t = x;
 	if ((x = next_restart(v, st)) < t)
 		t = x;
-	if ((x = next_probe(v, st)) < t)
+	if ((x = next_probe(st)) < t)
 		t = x;
 	return t < c->end ? t : NEVER;
 }

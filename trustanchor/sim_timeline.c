@@ -284,7 +284,7 @@ static unsigned seg_size(const struct sim_spec *s, unsigned owner_len, const str
 	return sim_response_size(owner_len, pk, np, sg, ns);
 }
 
-static int infer_roll_keys(const struct sim_spec *s, const struct sim_timeline *tl, int *old_key,
+static void infer_roll_keys(const struct sim_spec *s, const struct sim_timeline *tl, int *old_key,
 			   int *new_key)
 {
 	uint8_t first = tl->segs[0].signers, last = 0;
@@ -306,7 +306,6 @@ static int infer_roll_keys(const struct sim_spec *s, const struct sim_timeline *
 	for (size_t i = s->nkeys; i-- > 0 && *new_key < 0;)
 		if ((int)i != *old_key)
 			*new_key = (int)i;
-	return 0;
 }
 
 int sim_timeline_build(const struct sim_spec *s, struct sim_timeline **out, char *errbuf,
@@ -354,6 +353,12 @@ int sim_timeline_build(const struct sim_spec *s, struct sim_timeline **out, char
 		if ((rc = pts_add(&p, s->events[i].when)))
 			goto out;
 	qsort(p.v, p.n, sizeof(p.v[0]), cmp_i64);
+	if (p.n > SIM_MAX_SEGS / 2) {
+		rc = sim_err(errbuf, errlen, KR_ERANGE,
+			     "the plan signs %zu times: at most %d (lengthen the signature interval)",
+			     p.n, SIM_MAX_SEGS / 2);
+		goto out;
+	}
 
 	if (!(tl = calloc(1, sizeof(*tl))) || !(tl->segs = calloc(p.n * 2 + 1, sizeof(*tl->segs)))) {
 		rc = KR_ENOMEM;

@@ -198,7 +198,7 @@ int ta_cms_verify(const uint8_t *data, size_t len, const uint8_t *p7s, size_t p7
 	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)p7s_len);
 	BIO *in = NULL;
 	X509_STORE *store = NULL;
-	STACK_OF(X509) *certs = NULL;
+	STACK_OF(X509) *certs = NULL, *signers = NULL;
 	int rc = KR_EMALFORMED;
 	if (cms == NULL || p != p7s + p7s_len) {
 		rc = fail(err, errlen, KR_EMALFORMED, "the signature file is not one DER CMS message");
@@ -226,7 +226,7 @@ int ta_cms_verify(const uint8_t *data, size_t len, const uint8_t *p7s, size_t p7
 			  ossl_reason());
 		goto out;
 	}
-	STACK_OF(X509) *signers = CMS_get0_signers(cms);
+	signers = CMS_get0_signers(cms); /* a new stack of borrowed certificates */
 	certs = CMS_get1_certs(cms);
 	if (signers == NULL || sk_X509_num(signers) == 0) {
 		rc = fail(err, errlen, KR_EMALFORMED, "the CMS message has no signer");
@@ -262,6 +262,7 @@ out:
 		free(*signer);
 		*signer = NULL;
 	}
+	sk_X509_free(signers);
 	sk_X509_pop_free(certs, X509_free);
 	X509_STORE_free(store);
 	BIO_free(in);

@@ -160,6 +160,17 @@ ok "$H" selftest $C && grep -q '^selftest passed$' "$T/out" || fail "selftest: $
 [ "$(grep -c '^ok ' "$T/out")" = 5 ] || fail "selftest: not five algorithms: $(cat "$T/out")"
 ok "$H" selftest $C --label ksk1 --label ed && grep -q '^ok   ksk1 .*key tag 5017' "$T/out" || fail "selftest --label: $(cat "$T/out")"
 expect 1 "no key labelled 'nope'" "$H" selftest $C --label nope
+ok "$H" selftest $C --json && $PY - "$T/out" <<'EOF' || fail "selftest --json: $(cat "$T/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["passed"] is True and r["token"]["label"] == "itest", r
+assert [c["algorithm"] for c in r["checks"]] == ["RSASHA256", "RSASHA512", "ECDSAP256SHA256",
+                                                 "ECDSAP384SHA384", "ED25519"], r
+assert all(c["ok"] is True and c["error"] is None for c in r["checks"]), r
+EOF
+"$H" selftest $C --json --label ed --label nope >"$T/out" 2>"$T/err"
+[ $? = 1 ] && $PY -c 'import json,sys; r=json.load(open(sys.argv[1])); assert r["passed"] is False and [c["ok"] for c in r["checks"]] == [True, False], r' "$T/out" ||
+	fail "selftest --json with a missing key: $(cat "$T/out" "$T/err")"
 ok "$H" delete $C --label ksk1 --yes
 expect 1 "no key labelled 'ksk1'" "$H" export $C --label ksk1 --format dnskey
 expect 1 "no key labelled 'ksk1'" "$H" delete $C --label ksk1 --yes

@@ -4,24 +4,9 @@
 # Independent facts: openssl cms agrees on the 2015 signature, the DS records
 # in get-trust-anchor's ksk-as-ds.txt, ldns-key2ds over our DNSKEY export, the
 # RELAX NG schema with xmllint, unbound-checkconf and named-checkconf.
-set -u
-TA="$BIN/keyroll-trustanchor"
+. "$TOP/tests/data/ta-testlib.sh"
 I="$TESTDATA/iana"
 GTA="$TESTDATA/icann/get-trust-anchor"
-T=$(mktemp -d "$TOP/$BUILD/t.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-die() { echo "FAIL: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err"; exit 1; }
-# expect_fail WHAT TEXT CMD...: exit status 1 and TEXT on stderr, nothing on stdout
-expect_fail() {
-	what=$1 text=$2; shift 2
-	"$@" >"$T/out" 2>"$T/err"; rc=$?
-	[ $rc = 1 ] || die "$what: exit $rc, want 1"
-	grep -q "^error: .*$text" "$T/err" || die "$what: no '$text' in stderr"
-	[ -s "$T/out" ] && die "$what: printed data on stdout"
-	ok "$what refused: $text"
-}
 
 # 1. The 2015 file at its historical time, as unbound-anchor and openssl see it.
 V="$TA verify $I/root-anchors-2015.xml --p7s $I/root-anchors-2015.p7s --ca $I/icann-root-ca.pem"

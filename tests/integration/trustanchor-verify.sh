@@ -3,22 +3,8 @@
 # by an independent signer (openssl cms) with a test PKI made at test time by
 # tests/data/gen-test-ca.sh.  Every refusal must exit 1, name its cause on
 # stderr and print nothing on stdout.
-set -u
-TA="$BIN/keyroll-trustanchor"
+. "$TOP/tests/data/ta-testlib.sh"
 IANA="$TESTDATA/iana/root-anchors-current.xml"
-T=$(mktemp -d "$TOP/$BUILD/t.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-die() { echo "FAIL: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err"; exit 1; }
-expect_fail() {
-	what=$1 text=$2; shift 2
-	"$@" >"$T/out" 2>"$T/err"; rc=$?
-	[ $rc = 1 ] || die "$what: exit $rc, want 1"
-	grep -q "^error: .*$text" "$T/err" || die "$what: no '$text' in stderr"
-	[ -s "$T/out" ] && die "$what: printed data on stdout"
-	ok "$what refused: $text"
-}
 sh "$TOP/tests/data/gen-test-ca.sh" "$T/ca" >/dev/null 2>&1 || die "gen-test-ca.sh failed"
 C="$T/ca"
 EMAIL=ta-signer@example.test

@@ -378,6 +378,32 @@ static void test_malformed_elements(void **state)
 /* Found by fuzzing: a bundle far in the future once made the writer move
  * RRSIG times next to it, out of the reader's range.  The 32-bit times are
  * absolute (before 2106) and are written as they are. */
+/* Predefined entities and character references are plain XML, not DTD
+ * entities: they are accepted and written back escaped. */
+static void test_predefined_entities(void **state)
+{
+	(void)state;
+	size_t len = 0;
+	char *text = slurp(SKR, &len), *a = text, *b;
+	for (int i = 0; i < 18; i++) { /* every Kjqmt7v: 9 keys and 9 signatures */
+		b = mutate(a, "\"Kjqmt7v\"", "\"K&amp;j&#x3C;\"", 1);
+		if (a != text)
+			free(a);
+		a = b;
+	}
+	struct kr_ksr_doc *d = NULL;
+	char *xml = NULL;
+	size_t n = 0;
+	assert_int_equal(kr_ksr_parse((const uint8_t *)a, strlen(a), &d, NULL, 0), 0);
+	assert_string_equal(d->bundles[0].keys[2].key_identifier, "K&j<");
+	assert_int_equal(kr_ksr_write(d, &xml, &n), 0);
+	assert_non_null(strstr(xml, "keyIdentifier=\"K&amp;j&lt;\""));
+	free(xml);
+	kr_ksr_free(d);
+	free(a);
+	free(text);
+}
+
 static void test_far_future_roundtrip(void **state)
 {
 	(void)state;
@@ -456,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_elements),
 		cmocka_unit_test(test_quirks),
 		cmocka_unit_test(test_far_future_roundtrip),
+		cmocka_unit_test(test_predefined_entities),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
