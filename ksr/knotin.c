@@ -10,6 +10,7 @@
 #include "lib/fileio.h"
 #include "lib/knotksr.h"
 #include "lib/timeutil.h"
+#include "skr/sign.h"
 
 enum { FMT_AUTO = 0, FMT_XML, FMT_KNOT };
 
@@ -121,9 +122,30 @@ int kr_knot_read_doc(const char *path, struct kr_ksr_doc **out, char *errbuf, si
 int kr_knot_skr_text(const struct kr_ksr_doc *skr, int64_t now, char **text, size_t *len)
 {
 	char err[512] = "";
+	struct kr_ksr_doc *back = NULL;
 	int rc = kr_knot_skr_write(skr, now, text, len, err, sizeof(err));
+	if (rc) {
+		kr_cli_error("cannot write the SKR in Knot's format: %s",
+			     err[0] ? err : kr_strerror(rc));
+		return rc == KR_ENOMEM ? KR_EXIT_ENV : KR_EXIT_REJECTED;
+	}
+	/* What will be written, read back: same bundles, every signature good. */
+	rc = kr_knot_skr_parse((const uint8_t *)*text, *len, &back, err, sizeof(err));
+	if (rc == KR_OK && back->nbundles != skr->nbundles)
+		rc = KR_EMALFORMED;
+	for (size_t i = 0; rc == KR_OK && i < back->nbundles; i++)
+		if (back->bundles[i].nkeys != skr->bundles[i].nkeys ||
+		    back->bundles[i].nsigs != skr->bundles[i].nsigs)
+			rc = KR_EMALFORMED;
 	if (rc == KR_OK)
-		return KR_EXIT_OK;
-	kr_cli_error("cannot write the SKR in Knot's format: %s", err[0] ? err : kr_strerror(rc));
-	return rc == KR_ENOMEM ? KR_EXIT_ENV : KR_EXIT_REJECTED;
+		rc = kr_skr_verify(back, err, sizeof(err));
+	kr_ksr_free(back);
+	if (rc) {
+		free(*text);
+		*text = NULL;
+		kr_cli_error("the Knot SKR failed verification when read back: %s",
+			     err[0] ? err : kr_strerror(rc));
+		return KR_EXIT_ENV;
+	}
+	return KR_EXIT_OK;
 }

@@ -119,6 +119,7 @@ printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$W" >"$
 export SOFTHSM2_CONF=$W/softhsm2.conf
 echo 1234 >"$W/pin"
 echo 5678 >"$W/so-pin"
+chmod 600 "$W/pin" "$W/so-pin"
 export KEYROLL_TOKEN=testbed
 "$BIN/keyroll-hsm" init --token testbed --so-pin-file "$W/so-pin" --pin-file "$W/pin" \
 	>"$W/hsm-init.log" 2>&1 || { cat "$W/hsm-init.log"; die "keyroll-hsm init failed"; }

@@ -30,6 +30,7 @@ printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\n' "$T" >"$
 export SOFTHSM2_CONF="$T/softhsm2.conf"
 echo 4321 >"$T/pin"
 echo 8765 >"$T/so-pin"
+chmod 600 "$T/pin" "$T/so-pin"
 "$BIN/keyroll-hsm" init --token interop --so-pin-file "$T/so-pin" --pin-file "$T/pin" >/dev/null ||
 	fail "keyroll-hsm init"
 "$BIN/keyroll-hsm" keygen --token interop --pin-file "$T/pin" --label ksk-interop \
