@@ -37,10 +37,13 @@ events:
   - {date: 2027-01-11, label: publish KSK-demo, publish: KSK-demo}
   - {date: 2027-07-11, label: roll to KSK-demo, sign: KSK-demo, unsign: KSK-current}
   - {date: 2027-10-11, label: revoke KSK-current, revoke: KSK-current}
-  - {date: 2028-01-01, label: remove KSK-current, remove: KSK-current}
+  - {date: 2027-12-10, label: remove KSK-current, remove: KSK-current}
 PLAN
 	set -- simulate --plan "$DEMO/rollover-plan.yaml" --report "$SIM_REPORT" --validators 200000 --quiet
 fi
 echo "\$ keyroll-trustanchor $*"
-"$BIN/keyroll-trustanchor" "$@"
+sim_rc=0
+"$BIN/keyroll-trustanchor" "$@" || sim_rc=$?
+[ $sim_rc -le 1 ] || exit $sim_rc
+[ $sim_rc = 0 ] || echo "note: lint found errors in this timeline (exit 1); the report shows their effect"
 echo "report: $SIM_REPORT/index.html"
