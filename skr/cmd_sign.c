@@ -30,18 +30,20 @@
 #include "skr/tool.h"
 
 #define MAX_KSKS 8
+#define MAX_CARDS 16
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: keyroll-skr sign --ksr KSR --token LABEL --ksk LABEL [--ksk LABEL ...]\n"
 		"         (--previous-skr SKR | --no-previous-skr) --out SKR\n"
-		"         [--schema NAME] [--policy FILE] [--module PATH] [--pin-file FILE]\n"
-		"         [--now TIME] [--yes] [--json] [--format xml|knot]\n"
-		"         [--bundle-validity D --bundle-step D]\n"
+		"         [--schema NAME] [--policy FILE] [--module PATH]\n"
+		"         [--pin-file FILE | --card FILE...] [--now TIME] [--yes] [--json]\n"
+		"         [--format xml|knot] [--bundle-validity D --bundle-step D]\n"
 		"Check a KSR against the policy and the previous SKR, then sign each bundle\n"
 		"with the KSKs on the token following the rollover schema (default normal;\n"
 		"the first --ksk is 'current', the second 'next').  See keyroll-skr schemas.\n"
+		"--card FILE: a crypto officer card (repeat, at least the quorum) instead of a PIN.\n"
 		"A Knot DNS KSR (keymgr generate-ksr) is recognised by its first line; --format\n"
 		"knot writes the SKR for keymgr import-skr (docs/knot-interop.md).\n"
 		KR_KNOT_USAGE_BUNDLES);
@@ -151,6 +153,8 @@ struct sign_args {
 	const char *ksr, *out, *schema, *policy, *prev, *now;
 	const char *ksks[MAX_KSKS];
 	size_t nksks;
+	const char *cards[MAX_CARDS + 1];
+	size_t ncards;
 	int no_prev, yes, json;
 	struct kr_hsm_opts hsm;
 };
@@ -165,7 +169,8 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		{"previous-skr", required_argument, NULL, 'P'},
 		{"no-previous-skr", no_argument, NULL, 'N'}, {"now", required_argument, NULL, 'n'},
 		{"yes", no_argument, NULL, 'Y'},          {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},         KR_KNOT_LONGOPTS,
+		{"card", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
+		KR_KNOT_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
 	int c, status;
@@ -180,6 +185,14 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		case 't': a->hsm.token = optarg; break;
 		case 'm': a->hsm.module = optarg; break;
 		case 'p': a->hsm.pin_file = optarg; break;
+		case 'c':
+			if (a->ncards == MAX_CARDS) {
+				kr_cli_error("at most %d --card", MAX_CARDS);
+				return KR_EXIT_USAGE;
+			}
+			a->cards[a->ncards++] = optarg;
+			a->hsm.cards = a->cards;
+			break;
 		case 'K':
 			if (a->nksks == MAX_KSKS) {
 				kr_cli_error("at most %d --ksk", MAX_KSKS);
