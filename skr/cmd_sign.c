@@ -17,6 +17,7 @@
 
 #include "hsm/keystore.h"
 #include "ksr/checks.h"
+#include "ksr/knotin.h"
 #include "ksr/policy.h"
 #include "ksr/report.h"
 #include "lib/cli.h"
@@ -38,10 +39,14 @@ static void usage(FILE *f)
 		"         (--previous-skr SKR | --no-previous-skr) --out SKR\n"
 		"         [--schema NAME] [--policy FILE] [--module PATH]\n"
 		"         [--pin-file FILE | --card FILE...] [--now TIME] [--yes] [--json]\n"
+		"         [--format xml|knot] [--bundle-validity D --bundle-step D]\n"
 		"Check a KSR against the policy and the previous SKR, then sign each bundle\n"
 		"with the KSKs on the token following the rollover schema (default normal;\n"
 		"the first --ksk is 'current', the second 'next').  See keyroll-skr schemas.\n"
-		"--card FILE: a crypto officer card (repeat, at least the quorum) instead of a PIN.\n");
+		"--card FILE: a crypto officer card (repeat, at least the quorum) instead of a PIN.\n"
+		"A Knot DNS KSR (keymgr generate-ksr) is recognised by its first line; --format\n"
+		"knot writes the SKR for keymgr import-skr (docs/knot-interop.md).\n"
+		KR_KNOT_USAGE_BUNDLES);
 }
 
 /* The KSKs must be the ones the policy lists, and sign only inside their
@@ -165,9 +170,10 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		{"no-previous-skr", no_argument, NULL, 'N'}, {"now", required_argument, NULL, 'n'},
 		{"yes", no_argument, NULL, 'Y'},          {"json", no_argument, NULL, 'j'},
 		{"card", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
+		KR_KNOT_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, status;
 
 	memset(a, 0, sizeof(*a));
 	a->schema = "normal";
@@ -201,6 +207,12 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		case 'n': a->now = optarg; break;
 		case 'Y': a->yes = 1; break;
 		case 'j': a->json = 1; break;
+		case KR_OPT_KNOT_FORMAT:
+		case KR_OPT_KNOT_VALIDITY:
+		case KR_OPT_KNOT_STEP:
+			if ((status = kr_knot_option(c, optarg, 1)))
+				return status;
+			break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return KR_EXIT_USAGE;
 		}
@@ -312,7 +324,8 @@ int skr_cmd_sign(int argc, char **argv)
 		status = kr_cli_fail(rc, "KSR %s", a.ksr);
 		goto out;
 	}
-	rc = kr_ksr_parse(ksr_bytes, ksr_len, &ksr, err, sizeof(err));
+	kr_knot_use_policy(pol);
+	rc = kr_knot_parse_doc(ksr_bytes, ksr_len, &ksr, err, sizeof(err)); /* XML or Knot */
 	if (rc || ksr->kind != KR_KSR_REQUEST) {
 		kr_cli_error("KSR %s: %s", a.ksr, rc ? err : "is an SKR, not a KSR");
 		status = rc == KR_ENOMEM ? KR_EXIT_ENV : KR_EXIT_REJECTED;
@@ -408,6 +421,14 @@ int skr_cmd_sign(int argc, char **argv)
 		kr_cli_error("the SKR failed verification after signing: not written");
 		status = KR_EXIT_ENV;
 		goto out;
+	}
+	if (kr_knot_format_knot()) {
+		/* the verified SKR in Knot DNS's text format instead (read back and
+		 * verified again by kr_knot_skr_text) */
+		free(xml);
+		xml = NULL;
+		if ((status = kr_knot_skr_text(skr, now, &xml, &xml_len)))
+			goto out;
 	}
 	rc = kr_write_file_atomic(a.out, xml, xml_len, 0644);
 	if (rc) {
