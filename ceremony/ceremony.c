@@ -31,8 +31,10 @@ int kr_ceremony_read_pubkey(const char *path, struct kr_dnskey *out)
 	size_t len = 0;
 	EVP_PKEY *pkey = NULL;
 	int rc = kr_read_file(path, PUBKEY_FILE_MAX, &buf, &len);
-	if (rc != KR_OK)
-		return kr_cli_fail(rc, "reading the audit public key %s", path), rc;
+	if (rc != KR_OK) {
+		kr_cli_fail(rc, "reading the audit public key %s", path);
+		return rc;
+	}
 	if (strstr((char *)buf, "-----BEGIN PUBLIC KEY-----") != NULL) {
 		BIO *bio = BIO_new_mem_buf(buf, (int)len);
 		uint8_t alg = 0;

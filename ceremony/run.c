@@ -290,9 +290,8 @@ static int get_initials(struct runner *r, const struct kr_step *st, struct answe
 	}
 }
 
-static int get_result(struct runner *r, const struct kr_step *st, struct answer *a)
+static int get_result(struct runner *r, struct answer *a)
 {
-	(void)st;
 	if (r->answers != NULL) {
 		const struct kr_answer *an = &r->answers->steps[r->next_answer++];
 		snprintf(a->result, sizeof(a->result), "%s", an->result);
@@ -486,7 +485,7 @@ static int run_step(struct runner *r, const struct kr_step *st)
 	cbor_item_t *d = NULL;
 	memset(&a, 0, sizeof(a));
 
-	if (st->id[strlen(st->id) - 1] == '1' && strcmp(strchr(st->id, '.'), ".1") == 0)
+	if (strcmp(strchr(st->id, '.'), ".1") == 0) /* the act's first step */
 		printf("\n== Act %zu: %s\n", st->act + 1, s->acts[st->act]);
 	printf("\n-- Step %s [", st->id);
 	for (size_t i = 0; i < st->nroles; i++)
@@ -530,7 +529,7 @@ static int run_step(struct runner *r, const struct kr_step *st)
 		snprintf(a.result, sizeof(a.result), "failed");
 		if (r->answers != NULL)
 			r->next_answer++; /* the answer was for this attempt */
-	} else if ((rc = get_result(r, st, &a)) != KR_OK) {
+	} else if ((rc = get_result(r, &a)) != KR_OK) {
 		free(tr.output);
 		return rc;
 	}

@@ -71,8 +71,10 @@ int kr_cards_read(const char *const *paths, size_t n, const char *kind, struct k
 		uint8_t *buf = NULL;
 		size_t len = 0;
 		int rc = kr_read_file(paths[i], KR_CARD_MAX_SIZE, &buf, &len);
-		if (rc != KR_OK)
-			return kr_cli_fail(rc, "reading card %s", paths[i]), rc;
+		if (rc != KR_OK) {
+			kr_cli_fail(rc, "reading card %s", paths[i]);
+			return rc;
+		}
 		rc = kr_card_decode(buf, len, &cards[i]);
 		OPENSSL_clear_free(buf, len);
 		if (rc != KR_OK) {
@@ -94,8 +96,10 @@ int kr_cards_read(const char *const *paths, size_t n, const char *kind, struct k
 				     paths[i], cards[i].index, cards[i].name);
 			return rc;
 		}
-		if (rc != KR_OK)
-			return kr_cli_fail(rc, "unsealing %s", paths[i]), rc;
+		if (rc != KR_OK) {
+			kr_cli_fail(rc, "unsealing %s", paths[i]);
+			return rc;
+		}
 	}
 	return KR_OK;
 }
@@ -150,65 +154,89 @@ int kr_cards_pin(const char *const *cards, const char *token_label, char *pin, s
 	return kr_cards_pin_serial(cards, token_label, NULL, pin, size);
 }
 
-char **kr_cards_names(const char *const *given, size_t ngiven, size_t n, const char *dflt)
+int kr_cards_free(const char *dir, const char *prefix, unsigned n)
 {
-	char **v = calloc(n + 1, sizeof(*v));
-	for (size_t i = 0; v != NULL && i < n; i++) {
-		char buf[160];
-		if (i < ngiven)
-			snprintf(buf, sizeof(buf), "%s", given[i]);
-		else
-			snprintf(buf, sizeof(buf), "%s %zu", dflt, i + 1);
-		if ((v[i] = strdup(buf)) == NULL) {
-			for (size_t j = 0; j < i; j++)
-				free(v[j]);
-			free(v);
-			return NULL;
+	char path[4096];
+	for (unsigned i = 1; i <= n; i++) {
+		if (snprintf(path, sizeof(path), "%s/%s-%u.card", dir, prefix, i) >= (int)sizeof(path)) {
+			kr_cli_error("card path %s/%s-%u.card is too long", dir, prefix, i);
+			return KR_ETOOBIG;
 		}
-	}
-	return v;
-}
-
-int kr_cards_write(const char *dir, const char *prefix, struct kr_card *cards, size_t n, int seal)
-{
-	char path[4096], pass[PASS_MAX];
-	int rc = KR_OK;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return kr_cli_fail(KR_ESYS, "creating the card directory %s", dir), KR_ESYS;
-	/* all names free before anything is written */
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s-%u.card", dir, prefix, cards[i].index);
 		if (access(path, F_OK) == 0) {
 			kr_cli_error("%s exists already: cards are never overwritten", path);
 			return KR_EEXIST;
 		}
 	}
-	for (size_t i = 0; rc == KR_OK && i < n; i++) {
-		uint8_t *buf = NULL;
-		size_t len = 0;
+	return KR_OK;
+}
+
+static int write_card(const char *path, struct kr_card *card, int seal)
+{
+	char pass[PASS_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc = KR_OK;
+	if (seal) {
+		if ((rc = passphrase(path, card, 1, pass, sizeof(pass))) != KR_OK)
+			return rc;
+		rc = kr_card_seal(card, pass);
+		OPENSSL_cleanse(pass, sizeof(pass));
+		if (rc != KR_OK) {
+			kr_cli_fail(rc, "sealing %s", path);
+			return rc;
+		}
+	}
+	rc = kr_card_encode(card, &buf, &len);
+	if (rc == KR_OK)
+		rc = kr_write_file_atomic(path, buf, len, 0600);
+	if (buf != NULL)
+		OPENSSL_clear_free(buf, len);
+	if (rc != KR_OK)
+		kr_cli_fail(rc, "writing %s", path);
+	else
+		printf("wrote %s card %u of %u for %s: %s%s\n", card->kind, card->index, card->count,
+		       card->name, path, seal ? " (sealed)" : "");
+	return rc;
+}
+
+int kr_cards_issue(const uint8_t *secret, size_t len, const char *kind, unsigned m, unsigned n,
+		   const char *const *names, size_t nnames, const char *token, const char *serial,
+		   const char *dir, const char *prefix, int seal)
+{
+	if (n == 0 || n > MAX_CARDS)
+		return KR_EINVAL;
+	char path[4096], (*holder)[128] = calloc(n, sizeof(*holder));
+	const char **hv = calloc(n, sizeof(*hv));
+	struct kr_card *cards = OPENSSL_zalloc(n * sizeof(*cards));
+	int rc = holder && hv && cards ? KR_OK : KR_ENOMEM;
+	for (unsigned i = 0; rc == KR_OK && i < n; i++) {
+		if (i < nnames)
+			snprintf(holder[i], sizeof(holder[i]), "%s", names[i]);
+		else
+			snprintf(holder[i], sizeof(holder[i]), "%s %u",
+				 strcmp(kind, "officer") == 0 ? "officer" : "holder", i + 1);
+		hv[i] = holder[i];
+	}
+	if (rc == KR_OK && (rc = kr_cards_free(dir, prefix, n)) != KR_OK)
+		goto out;
+	if (rc == KR_OK && (rc = kr_cards_split(secret, len, m, n, kind, hv, token, serial, cards)) != KR_OK)
+		kr_cli_fail(rc, "splitting the secret into %s cards", kind);
+	if (rc == KR_OK && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = KR_ESYS;
+		kr_cli_fail(rc, "creating the card directory %s", dir);
+	}
+	for (unsigned i = 0; rc == KR_OK && i < n; i++) {
 		if (snprintf(path, sizeof(path), "%s/%s-%u.card", dir, prefix, cards[i].index) >=
 		    (int)sizeof(path))
-			return KR_ETOOBIG;
-		if (seal) {
-			if ((rc = passphrase(path, &cards[i], 1, pass, sizeof(pass))) != KR_OK)
-				break;
-			rc = kr_card_seal(&cards[i], pass);
-			OPENSSL_cleanse(pass, sizeof(pass));
-			if (rc != KR_OK) {
-				kr_cli_fail(rc, "sealing %s", path);
-				break;
-			}
-		}
-		rc = kr_card_encode(&cards[i], &buf, &len);
-		if (rc == KR_OK)
-			rc = kr_write_file_atomic(path, buf, len, 0600);
-		if (buf != NULL)
-			OPENSSL_clear_free(buf, len);
-		if (rc != KR_OK)
-			kr_cli_fail(rc, "writing %s", path);
+			rc = KR_ETOOBIG;
 		else
-			printf("wrote %s card %u of %u for %s: %s%s\n", cards[i].kind, cards[i].index,
-			       cards[i].count, cards[i].name, path, seal ? " (sealed)" : "");
+			rc = write_card(path, &cards[i], seal);
 	}
+out:
+	for (unsigned i = 0; cards != NULL && i < n; i++)
+		kr_card_wipe(&cards[i]);
+	OPENSSL_free(cards);
+	free(hv);
+	free(holder);
 	return rc;
 }

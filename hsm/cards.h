@@ -31,15 +31,20 @@ int kr_cards_pin_serial(const char *const *cards, const char *token_label, const
  */
 int kr_cards_read(const char *const *paths, size_t n, const char *kind, struct kr_card *cards);
 
-/*
- * Write cards[0..n) to DIR/PREFIX-I.card (mode 0600, atomically), sealing
- * each under its holder's passphrase first when seal is set (passphrase as
- * above; on a terminal asked twice).  Refuses to overwrite.  Prints errors.
- */
-int kr_cards_write(const char *dir, const char *prefix, struct kr_card *cards, size_t n, int seal);
+/* KR_OK if none of DIR/PREFIX-1.card .. DIR/PREFIX-N.card exists; else
+ * prints which one does and returns KR_EEXIST (cards are never overwritten). */
+int kr_cards_free(const char *dir, const char *prefix, unsigned n);
 
-/* The N holder names: names[i] if given, else "officer I" / "holder I".
- * Returns a NULL-terminated vector (caller frees the vector and strings). */
-char **kr_cards_names(const char *const *given, size_t ngiven, size_t n, const char *dflt);
+/*
+ * Split secret into n cards of kind, any m of which rebuild it, and write
+ * them to DIR/PREFIX-I.card (mode 0600, atomically; DIR is created), sealing
+ * each under its holder's passphrase first when seal is set (passphrase as
+ * above; on a terminal asked twice).  Holder I is names[I-1] if given, else
+ * "officer I" / "holder I".  token and serial bind officer cards (NULL for
+ * recovery cards).  Prints errors; the cards are wiped before returning.
+ */
+int kr_cards_issue(const uint8_t *secret, size_t len, const char *kind, unsigned m, unsigned n,
+		   const char *const *names, size_t nnames, const char *token, const char *serial,
+		   const char *dir, const char *prefix, int seal);
 
 #endif

@@ -14,7 +14,6 @@
 #include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
-#include <unistd.h>
 
 #include "hsm/backup.h"
 #include "hsm/cards.h"
@@ -416,43 +415,18 @@ static int random_pin(char *pin, size_t size)
 	return KR_OK;
 }
 
-/* Before the token exists: the card files must not exist yet, so a PIN is
- * never set that no card set carries. */
-static int cards_dir_free(const struct args *a)
+static void card_prefix(const struct args *a, const char *kind, char *buf, size_t size)
 {
-	char path[4096];
-	for (unsigned i = 1; i <= a->officers; i++) {
-		if (snprintf(path, sizeof(path), "%s/%s-officer-%u.card", a->cards_dir, a->hsm.token,
-			     i) >= (int)sizeof(path))
-			return usage_error(a->cmd, "--cards: path too long");
-		if (access(path, F_OK) == 0) {
-			kr_cli_error("%s exists already: cards are never overwritten", path);
-			return KR_EXIT_REJECTED;
-		}
-	}
-	return -1;
+	snprintf(buf, size, "%s-%s", a->hsm.token, kind);
 }
 
 static int write_officer_cards(const struct args *a, const char *pin, const char *serial)
 {
-	struct kr_card cards[MAX_OFFICERS];
 	char prefix[64];
-	char **names = kr_cards_names(a->officer_names, a->nofficer_names, a->officers, "officer");
-	int rc = names ? KR_OK : KR_ENOMEM;
-	if (rc == KR_OK)
-		rc = kr_cards_split((const uint8_t *)pin, strlen(pin), a->quorum, a->officers,
-				    "officer", (const char *const *)names, a->hsm.token, serial, cards);
-	if (rc != KR_OK) {
-		kr_cli_fail(rc, "splitting the user PIN");
-	} else {
-		snprintf(prefix, sizeof(prefix), "%s-officer", a->hsm.token);
-		rc = kr_cards_write(a->cards_dir, prefix, cards, a->officers, a->seal);
-	}
-	for (unsigned i = 0; i < a->officers; i++)
-		kr_card_wipe(&cards[i]);
-	for (size_t i = 0; names != NULL && names[i] != NULL; i++)
-		free(names[i]);
-	free(names);
+	card_prefix(a, "officer", prefix, sizeof(prefix));
+	int rc = kr_cards_issue((const uint8_t *)pin, strlen(pin), "officer", a->quorum, a->officers,
+				a->officer_names, a->nofficer_names, a->hsm.token, serial,
+				a->cards_dir, prefix, a->seal);
 	if (rc != KR_OK) {
 		kr_cli_error("token '%s' is initialised but its officer cards are incomplete: "
 			     "nobody can log in; delete the token and run init again", a->hsm.token);
@@ -502,7 +476,7 @@ int hsm_cmd_init(int argc, char **argv)
 		return usage_error(a.cmd, "--token: a token label has at most 32 characters");
 	if (a.so_pin_file == NULL)
 		return usage_error(a.cmd, "--so-pin-file is required");
-	int officers = a.officers || a.quorum || a.cards_dir || a.nofficer_names || a.seal;
+	int rc, officers = a.officers || a.quorum || a.cards_dir || a.nofficer_names || a.seal;
 	if (officers) {
 		if (!a.officers || !a.quorum || !a.cards_dir)
 			return usage_error(a.cmd, "officer cards need --officers, --quorum and --cards");
@@ -515,10 +489,13 @@ int hsm_cmd_init(int argc, char **argv)
 		if (a.hsm.pin_file != NULL || a.ncards > 0)
 			return usage_error(a.cmd, "with --officers the user PIN is random: no "
 						  "--pin-file or --card");
-		if ((st = cards_dir_free(&a)) >= 0)
-			return st;
+		/* before the token exists: a PIN no card set carries is never set */
+		char prefix[64];
+		card_prefix(&a, "officer", prefix, sizeof(prefix));
+		if ((rc = kr_cards_free(a.cards_dir, prefix, a.officers)) != KR_OK)
+			return KR_EXIT_REJECTED;
 	}
-	int rc = kr_hsm_embedded(a.hsm.module, 1);
+	rc = kr_hsm_embedded(a.hsm.module, 1);
 	if (rc)
 		return kr_cli_fail(rc, "creating the embedded token store ./var");
 	struct kr_p11_module *m = NULL;
@@ -1201,10 +1178,8 @@ int hsm_cmd_backup_kek(int argc, char **argv)
 	};
 	struct args a;
 	struct kr_keystore *ks = NULL;
-	struct kr_card cards[MAX_OFFICERS];
 	uint8_t kek[KR_KEK_LEN], fp[32];
 	char so_pin[256], prefix[64];
-	char **names = NULL;
 	int st = parse_args(argc, argv, extra, 7, backup_kek_help, &a), rc;
 	if (st >= 0)
 		return st;
@@ -1221,20 +1196,14 @@ int hsm_cmd_backup_kek(int argc, char **argv)
 	if (a.hsm.token == NULL)
 		return usage_error(a.cmd, "--token is required");
 	if (split) {
-		for (unsigned i = 1; i <= a.officers; i++) {
-			char path[4096];
-			snprintf(path, sizeof(path), "%s/%s-recovery-%u.card", a.cards_dir, a.hsm.token, i);
-			if (access(path, F_OK) == 0) {
-				kr_cli_error("%s exists already: cards are never overwritten", path);
-				return KR_EXIT_REJECTED;
-			}
-		}
+		card_prefix(&a, "recovery", prefix, sizeof(prefix));
+		if (kr_cards_free(a.cards_dir, prefix, a.officers) != KR_OK)
+			return KR_EXIT_REJECTED;
 		if (RAND_bytes(kek, sizeof(kek)) != 1)
 			return kr_cli_fail(KR_ECRYPTO, "generating the KEK");
 	} else if ((rc = kek_from_shares(&a, kek)) != KR_OK) {
 		return kr_exit_status(rc);
 	}
-	memset(cards, 0, sizeof(cards));
 	if ((rc = kr_hsm_connect(&a.hsm, &ks)) != KR_OK) {
 		st = kr_exit_status(rc);
 		goto out;
@@ -1248,22 +1217,12 @@ int hsm_cmd_backup_kek(int argc, char **argv)
 		goto out;
 	}
 	/* cards first: a KEK in the token that no card set carries is useless */
-	if (split) {
-		names = kr_cards_names(a.officer_names, a.nofficer_names, a.officers, "holder");
-		rc = names ? kr_cards_split(kek, sizeof(kek), a.quorum, a.officers, "recovery",
-					    (const char *const *)names, NULL, NULL, cards)
-			   : KR_ENOMEM;
-		if (rc == KR_OK) {
-			snprintf(prefix, sizeof(prefix), "%s-recovery", a.hsm.token);
-			rc = kr_cards_write(a.cards_dir, prefix, cards, a.officers, a.seal);
-		} else {
-			kr_cli_fail(rc, "splitting the KEK");
-		}
-		if (rc != KR_OK) {
-			OPENSSL_cleanse(so_pin, sizeof(so_pin));
-			st = kr_exit_status(rc);
-			goto out;
-		}
+	if (split && (rc = kr_cards_issue(kek, sizeof(kek), "recovery", a.quorum, a.officers,
+					  a.officer_names, a.nofficer_names, NULL, NULL, a.cards_dir,
+					  prefix, a.seal)) != KR_OK) {
+		OPENSSL_cleanse(so_pin, sizeof(so_pin));
+		st = kr_exit_status(rc);
+		goto out;
 	}
 	rc = kr_backup_kek_install(ks, so_pin, kek);
 	OPENSSL_cleanse(so_pin, sizeof(so_pin));
@@ -1283,11 +1242,6 @@ int hsm_cmd_backup_kek(int argc, char **argv)
 	}
 out:
 	OPENSSL_cleanse(kek, sizeof(kek));
-	for (unsigned i = 0; i < MAX_OFFICERS; i++)
-		kr_card_wipe(&cards[i]);
-	for (size_t i = 0; names != NULL && names[i] != NULL; i++)
-		free(names[i]);
-	free(names);
 	kr_keystore_close(ks);
 	return st;
 }

@@ -17,6 +17,7 @@
 
 #include "hsm/keystore.h"
 #include "ksr/checks.h"
+#include "ksr/knotin.h"
 #include "ksr/policy.h"
 #include "ksr/report.h"
 #include "lib/cli.h"
@@ -29,17 +30,23 @@
 #include "skr/tool.h"
 
 #define MAX_KSKS 8
+#define MAX_CARDS 16
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: keyroll-skr sign --ksr KSR --token LABEL --ksk LABEL [--ksk LABEL ...]\n"
 		"         (--previous-skr SKR | --no-previous-skr) --out SKR\n"
-		"         [--schema NAME] [--policy FILE] [--module PATH] [--pin-file FILE]\n"
-		"         [--now TIME] [--yes] [--json]\n"
+		"         [--schema NAME] [--policy FILE] [--module PATH]\n"
+		"         [--pin-file FILE | --card FILE...] [--now TIME] [--yes] [--json]\n"
+		"         [--format xml|knot] [--bundle-validity D --bundle-step D]\n"
 		"Check a KSR against the policy and the previous SKR, then sign each bundle\n"
 		"with the KSKs on the token following the rollover schema (default normal;\n"
-		"the first --ksk is 'current', the second 'next').  See keyroll-skr schemas.\n");
+		"the first --ksk is 'current', the second 'next').  See keyroll-skr schemas.\n"
+		"--card FILE: a crypto officer card (repeat, at least the quorum) instead of a PIN.\n"
+		"A Knot DNS KSR (keymgr generate-ksr) is recognised by its first line; --format\n"
+		"knot writes the SKR for keymgr import-skr (docs/knot-interop.md).\n"
+		KR_KNOT_USAGE_BUNDLES);
 }
 
 /* The KSKs must be the ones the policy lists, and sign only inside their
@@ -146,6 +153,8 @@ struct sign_args {
 	const char *ksr, *out, *schema, *policy, *prev, *now;
 	const char *ksks[MAX_KSKS];
 	size_t nksks;
+	const char *cards[MAX_CARDS + 1];
+	size_t ncards;
 	int no_prev, yes, json;
 	struct kr_hsm_opts hsm;
 };
@@ -160,9 +169,11 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		{"previous-skr", required_argument, NULL, 'P'},
 		{"no-previous-skr", no_argument, NULL, 'N'}, {"now", required_argument, NULL, 'n'},
 		{"yes", no_argument, NULL, 'Y'},          {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"card", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
+		KR_KNOT_LONGOPTS,
+		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, status;
 
 	memset(a, 0, sizeof(*a));
 	a->schema = "normal";
@@ -174,6 +185,14 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		case 't': a->hsm.token = optarg; break;
 		case 'm': a->hsm.module = optarg; break;
 		case 'p': a->hsm.pin_file = optarg; break;
+		case 'c':
+			if (a->ncards == MAX_CARDS) {
+				kr_cli_error("at most %d --card", MAX_CARDS);
+				return KR_EXIT_USAGE;
+			}
+			a->cards[a->ncards++] = optarg;
+			a->hsm.cards = a->cards;
+			break;
 		case 'K':
 			if (a->nksks == MAX_KSKS) {
 				kr_cli_error("at most %d --ksk", MAX_KSKS);
@@ -188,6 +207,12 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		case 'n': a->now = optarg; break;
 		case 'Y': a->yes = 1; break;
 		case 'j': a->json = 1; break;
+		case KR_OPT_KNOT_FORMAT:
+		case KR_OPT_KNOT_VALIDITY:
+		case KR_OPT_KNOT_STEP:
+			if ((status = kr_knot_option(c, optarg, 1)))
+				return status;
+			break;
 		case 'h': usage(stdout); return -1;
 		default: usage(stderr); return KR_EXIT_USAGE;
 		}
@@ -298,7 +323,8 @@ int skr_cmd_sign(int argc, char **argv)
 		status = kr_cli_fail(rc, "KSR %s", a.ksr);
 		goto out;
 	}
-	rc = kr_ksr_parse(ksr_bytes, ksr_len, &ksr, err, sizeof(err));
+	kr_knot_use_policy(pol);
+	rc = kr_knot_parse_doc(ksr_bytes, ksr_len, &ksr, err, sizeof(err)); /* XML or Knot */
 	if (rc || ksr->kind != KR_KSR_REQUEST) {
 		kr_cli_error("KSR %s: %s", a.ksr, rc ? err : "is an SKR, not a KSR");
 		status = rc == KR_ENOMEM ? KR_EXIT_ENV : KR_EXIT_REJECTED;
@@ -393,6 +419,14 @@ int skr_cmd_sign(int argc, char **argv)
 		kr_cli_error("the SKR failed verification after signing: not written");
 		status = KR_EXIT_ENV;
 		goto out;
+	}
+	if (kr_knot_format_knot()) {
+		/* the verified SKR in Knot DNS's text format instead (read back and
+		 * verified again by kr_knot_skr_text) */
+		free(xml);
+		xml = NULL;
+		if ((status = kr_knot_skr_text(skr, now, &xml, &xml_len)))
+			goto out;
 	}
 	rc = kr_write_file_atomic(a.out, xml, xml_len, 0644);
 	if (rc) {

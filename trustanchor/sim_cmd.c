@@ -24,7 +24,35 @@ struct input {
 	size_t nskr;
 };
 
-static int input_opt(struct input *in, int c, const char *arg)
+static int parse_u64(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end = NULL;
+	unsigned long long x;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	x = strtoull(s, &end, 10);
+	if (*end || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int size_opt(const char *arg, unsigned *v)
+{
+	uint64_t x;
+
+	if (parse_u64(arg, 65535, &x) || x < 512) {
+		kr_cli_error("bad size '%s' (512..65535)", arg);
+		return -1;
+	}
+	*v = (unsigned)x;
+	return 0;
+}
+
+/* The options lint and simulate share: the timeline and the lint
+ * thresholds.  1 if c was one of them, 0 if not, -1 on a bad value. */
+static int common_opt(struct input *in, struct sim_lint_options *lo, int c, const char *arg)
 {
 	switch (c) {
 	case 'p':
@@ -40,6 +68,10 @@ static int input_opt(struct input *in, int c, const char *arg)
 		}
 		in->skr[in->nskr++] = arg;
 		return 1;
+	case 'm':
+		return size_opt(arg, &lo->max_size) ? -1 : 1;
+	case 'w':
+		return size_opt(arg, &lo->warn_size) ? -1 : 1;
 	default:
 		return 0;
 	}
@@ -68,19 +100,6 @@ static int load_timeline(const struct input *in, struct sim_timeline **tl)
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	char *end = NULL;
-	unsigned long long x;
-
-	if (!s || *s < '0' || *s > '9')
-		return -1;
-	x = strtoull(s, &end, 10);
-	if (*end || x > max)
-		return -1;
-	*v = x;
-	return 0;
-}
 
 static void lint_usage(FILE *f)
 {
@@ -90,18 +109,6 @@ static void lint_usage(FILE *f)
 		"Check a rollover plan or SKR series against RFC 5011 and the publisher-side\n"
 		"safe wait times.  Exit 1 if any finding is an error.\n"
 		"presets: root-2018, root-2026\n");
-}
-
-static int size_opt(const char *arg, unsigned *v)
-{
-	uint64_t x;
-
-	if (parse_u64(arg, 65535, &x) || x < 512) {
-		kr_cli_error("bad size '%s' (512..65535)", arg);
-		return -1;
-	}
-	*v = (unsigned)x;
-	return 0;
 }
 
 int sim_cmd_lint(int argc, char **argv)
@@ -121,20 +128,11 @@ int sim_cmd_lint(int argc, char **argv)
 	sim_lint_defaults(&lo);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if ((r = input_opt(&in, c, optarg)))
-			if (r < 0)
-				return KR_EXIT_USAGE;
+		if ((r = common_opt(&in, &lo, c, optarg)) < 0)
+			return KR_EXIT_USAGE;
 		if (r)
 			continue;
 		switch (c) {
-		case 'm':
-			if (size_opt(optarg, &lo.max_size))
-				return KR_EXIT_USAGE;
-			break;
-		case 'w':
-			if (size_opt(optarg, &lo.warn_size))
-				return KR_EXIT_USAGE;
-			break;
 		case 'j':
 			json = 1;
 			break;
@@ -265,7 +263,7 @@ int sim_cmd_simulate(int argc, char **argv)
 	so.step = SIM_HOUR;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if ((r = input_opt(&in, c, optarg)) < 0)
+		if ((r = common_opt(&in, &lo, c, optarg)) < 0)
 			return KR_EXIT_USAGE;
 		if (r)
 			continue;
@@ -326,14 +324,6 @@ int sim_cmd_simulate(int argc, char **argv)
 			break;
 		case 'R':
 			stats = 1;
-			break;
-		case 'm':
-			if (size_opt(optarg, &lo.max_size))
-				return KR_EXIT_USAGE;
-			break;
-		case 'w':
-			if (size_opt(optarg, &lo.warn_size))
-				return KR_EXIT_USAGE;
 			break;
 		case 'h':
 			simulate_usage(stdout);

@@ -88,6 +88,7 @@ int sim_summarize(const struct sim_timeline *tl, const struct sim_result *r,
 					out->uptake[k] = r->t0 + (int64_t)s * r->step;
 		}
 	}
+	out->published = published;
 	out->final_failing = frac_at(r, r->nsamples - 1, SIM_C_FAILING);
 	out->final_insecure = frac_at(r, r->nsamples - 1, SIM_C_INSECURE);
 	return 0;
@@ -300,7 +301,7 @@ void sim_write_lint_json(FILE *f, const struct sim_lint *l)
 void sim_write_summary_text(FILE *f, const struct sim_timeline *tl, const struct sim_result *r,
 			    const struct sim_lint *l, const struct sim_summary *s)
 {
-	char d1[32], d2[32], d3[32];
+	char d1[32], d2[32];
 
 	kr_time_format(tl->start, d1, sizeof(d1));
 	kr_time_format(tl->end, d2, sizeof(d2));
@@ -324,12 +325,20 @@ void sim_write_summary_text(FILE *f, const struct sim_timeline *tl, const struct
 			100 * e->failing_day1, 100 * e->failing_peak, 100 * e->insecure_day1, d2,
 			e->earliest_safe > e->event->when ? "  TOO EARLY" : "");
 	}
-	date(s->uptake[0], d1, sizeof(d1));
-	date(s->uptake[1], d2, sizeof(d2));
-	date(s->uptake[2], d3, sizeof(d3));
-	if (tl->new_key >= 0)
-		fprintf(f, "uptake of %s (of online validators): 50%% %s, 90%% %s, 99%% %s\n",
-			tl->keys[tl->new_key].name, d1, d2, d3);
+	if (tl->new_key >= 0) {
+		static const char *const pct[3] = {"50", "90", "99"};
+		fprintf(f, "uptake of %s (of online validators, days after its publication):",
+			tl->keys[tl->new_key].name);
+		for (int k = 0; k < 3; k++) {
+			date(s->uptake[k], d1, sizeof(d1));
+			if (s->uptake[k])
+				fprintf(f, "%s %s%% %s (%.1f d)", k ? "," : "", pct[k], d1,
+					(double)(s->uptake[k] - s->published) / SIM_DAY);
+			else
+				fprintf(f, "%s %s%% never", k ? "," : "", pct[k]);
+		}
+		fprintf(f, "\n");
+	}
 	fprintf(f, "at the end: %.3f%% failing, %.3f%% insecure\n", 100 * s->final_failing,
 		100 * s->final_insecure);
 }
@@ -381,6 +390,15 @@ void sim_write_summary_json(FILE *f, const struct sim_timeline *tl, const struct
 		} else {
 			fprintf(f, "null");
 		}
+	}
+	fprintf(f, "},\"uptake_days\":{");
+	for (int k = 0; k < 3; k++) {
+		static const char *const names[3] = {"p50", "p90", "p99"};
+		fprintf(f, "%s\"%s\":", k ? "," : "", names[k]);
+		if (s->uptake[k])
+			fprintf(f, "%.3f", (double)(s->uptake[k] - s->published) / SIM_DAY);
+		else
+			fprintf(f, "null");
 	}
 	fprintf(f, "},\"final_failing\":%.6f,\"final_insecure\":%.6f}\n", s->final_failing,
 		s->final_insecure);

@@ -22,6 +22,7 @@ struct sim_event_summary {
 struct sim_summary {
 	size_t nevents;
 	struct sim_event_summary events[SIM_MAX_EVENTS];
+	int64_t published; /* the new key's publication (the start if it was there from the start) */
 	int64_t uptake[3]; /* 50, 90, 99 % of online validators trust the new key; 0 = never */
 	double final_failing, final_insecure;
 };

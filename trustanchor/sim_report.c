@@ -129,6 +129,8 @@ static void chart_script(FILE *f, const void *arg)
 		   "set xtics rotate by -30 nomirror\nset grid ytics\n"
 		   "set key outside right top\nset border 3\n"
 		   "set output 'classes.png.tmp'\n");
+	fprintf(f, "set xrange [%lld:%lld]\n", (long long)a->res->t0,
+		(long long)(a->res->t0 + (int64_t)(a->res->nsamples - 1) * a->res->step));
 	fprintf(f, "set title ");
 	gp_string(f, tl->source);
 	fprintf(f, "\nset ylabel 'validators (%%)'\nset yrange [0:100]\n");
@@ -239,13 +241,16 @@ static void html_page(FILE *f, const void *arg)
 	if (tl->new_key >= 0) {
 		fprintf(f, "<h2>Uptake of ");
 		html_text(f, tl->keys[tl->new_key].name);
-		fprintf(f, "</h2>\n<table><tr><th>50 %%</th><th>90 %%</th><th>99 %%</th></tr><tr><td>");
-		html_date(f, s->uptake[0]);
-		fprintf(f, "</td><td>");
-		html_date(f, s->uptake[1]);
-		fprintf(f, "</td><td>");
-		html_date(f, s->uptake[2]);
-		fprintf(f, "</td></tr></table>\n<p>Fractions are of online validators.</p>\n");
+		fprintf(f, "</h2>\n<table><tr><th>50 %%</th><th>90 %%</th><th>99 %%</th></tr><tr>");
+		for (int k = 0; k < 3; k++) {
+			fprintf(f, "<td>");
+			html_date(f, s->uptake[k]);
+			if (s->uptake[k])
+				fprintf(f, " (%.1f d)", (double)(s->uptake[k] - s->published) / SIM_DAY);
+			fprintf(f, "</td>");
+		}
+		fprintf(f, "</tr></table>\n<p>Shares of online validators; days after the "
+			   "publication of the new key.</p>\n");
 	}
 	fprintf(f, "<h2>Lint: %d error%s, %d warning%s</h2>\n<table><tr><th>date</th><th>severity</th>"
 		   "<th>check</th><th>reason</th></tr>\n",

@@ -119,6 +119,7 @@ static int bundle_segment(struct sim_timeline *tl, struct kr_dnskey *pub, const 
 	}
 	for (size_t i = 0; i < b->nsigs; i++) {
 		const struct kr_rrsig *sig = &b->sigs[i].rrsig;
+		int64_t inc, exp;
 		size_t j;
 		int x;
 		for (j = 0; j < b->nkeys; j++)
@@ -133,8 +134,13 @@ static int bundle_segment(struct sim_timeline *tl, struct kr_dnskey *pub, const 
 			goto out;
 		}
 		sg[ns++] = sig->sig_len;
-		g->sig_inception = kr_rrsig_time_abs(sig->inception, b->inception);
-		g->sig_expiration = kr_rrsig_time_abs(sig->expiration, b->inception);
+		/* the RRset is good while every signature is */
+		inc = kr_rrsig_time_abs(sig->inception, b->inception);
+		exp = kr_rrsig_time_abs(sig->expiration, b->inception);
+		if (ns == 1 || inc > g->sig_inception)
+			g->sig_inception = inc;
+		if (ns == 1 || exp < g->sig_expiration)
+			g->sig_expiration = exp;
 		if (!(keys[j].flags & KR_DNSKEY_SEP))
 			continue;
 		x = find_ksk(tl, pub, &keys[j], NULL, 0, errbuf, errlen);

@@ -284,7 +284,7 @@ static unsigned seg_size(const struct sim_spec *s, unsigned owner_len, const str
 	return sim_response_size(owner_len, pk, np, sg, ns);
 }
 
-static int infer_roll_keys(const struct sim_spec *s, const struct sim_timeline *tl, int *old_key,
+static void infer_roll_keys(const struct sim_spec *s, const struct sim_timeline *tl, int *old_key,
 			   int *new_key)
 {
 	uint8_t first = tl->segs[0].signers, last = 0;
@@ -306,7 +306,6 @@ static int infer_roll_keys(const struct sim_spec *s, const struct sim_timeline *
 	for (size_t i = s->nkeys; i-- > 0 && *new_key < 0;)
 		if ((int)i != *old_key)
 			*new_key = (int)i;
-	return 0;
 }
 
 int sim_timeline_build(const struct sim_spec *s, struct sim_timeline **out, char *errbuf,

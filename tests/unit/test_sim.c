@@ -264,6 +264,25 @@ static void test_addpend_missing(void **state)
 	sim_timeline_free(tl);
 }
 
+/* AddPend -> Revoked: a pending key seen revoked (and self-signed) is never
+ * trusted, and removed after the remove hold-down. */
+static void test_addpend_revoked(void **state)
+{
+	struct sim_timeline *tl = plan("initial: {publish: A, sign: A}\n"
+				       "events:\n  - {date: 2020-01-11, publish: B}\n"
+				       "  - {date: 2020-01-16, revoke: B}\n");
+	struct sim_population *pop = one(tl, "    implementation: rfc5011\n    anchors: [A]\n");
+	struct sim_outcome o = run1(tl, pop);
+	(void)state;
+
+	assert_int_equal(KS(o, 1), SIM_K_REMOVED);
+	assert_int_equal(o.ktime[1], D(45)); /* revoked day 15 */
+	assert_int_equal(o.new_valid, 0);
+	assert_int_equal(o.changes, 3);      /* AddPend, Revoked, Removed */
+	sim_population_free(pop);
+	sim_timeline_free(tl);
+}
+
 /* Valid -> Missing -> Valid, and Missing -> Removed after keep-missing. */
 static void test_missing(void **state)
 {
@@ -618,9 +637,11 @@ static void test_lint_bad_plan(void **state)
 	sim_timeline_free(early);
 }
 
-/* The 2018 root roll: RFC 5011 validators running since before the
- * publication of KSK-2017 trusted it long before 2018-10-11. */
-static void test_preset_2018(void **state)
+/* The root rolls: RFC 5011 validators running since before the new KSK
+ * was published trust it 30 to 32 days after its publication,
+ * long before the roll, and nobody fails at the roll. */
+static void preset_outcome(const char *preset, const char *installed, const char *published,
+			   const char *rolled)
 {
 	struct sim_timeline *tl = NULL;
 	struct sim_population *pop = NULL;
@@ -632,30 +653,28 @@ static void test_preset_2018(void **state)
 	char yaml[2048];
 	size_t off = 0;
 	static const char *const impls[] = {"unbound", "bind", "knot", "rfc5011"};
-	(void)state;
 
-	assert_int_equal(sim_preset("root-2018", &tl, NULL, 0), 0);
-	/* installed before 2017 from images that shipped KSK-2010 only, always
-	 * online, TCP fallback working */
+	assert_int_equal(sim_preset(preset, &tl, NULL, 0), 0);
+	/* installed years before from images that shipped the old key only,
+	 * always online, TCP fallback working */
 	off = (size_t)snprintf(yaml, sizeof(yaml), "size: 3000\nprofiles:\n");
 	for (int i = 0; i < 4; i++)
 		off += (size_t)snprintf(yaml + off, sizeof(yaml) - off,
-					"  - {implementation: %s, install: {from: 2015-01-01, to: "
-					"2016-12-31}, image_age: P0D, offline: {fraction: 0}, tcp: 1}\n",
-					impls[i]);
+					"  - {implementation: %s, install: %s, image_age: P0D, "
+					"offline: {fraction: 0}, tcp: 1}\n",
+					impls[i], installed);
 	assert_int_equal(sim_population_parse(yaml, off, tl, &pop, NULL, 0), 0);
 	oc = calloc(pop->size, sizeof(*oc));
 	o.outcomes = oc;
 	o.seed = 2018;
 	o.step = SIM_HOUR;
 	assert_int_equal(sim_run(tl, pop, &o, &r), 0);
-	kr_time_parse("2018-10-11", &roll);
-	kr_time_parse("2017-07-11", &pub);
+	kr_time_parse(rolled, &roll);
+	kr_time_parse(published, &pub);
 	for (size_t i = 0; i < pop->size; i++) {
 		int64_t at = tl->start + (int64_t)oc[i].new_valid - 1;
 		assert_true(oc[i].new_valid > 0);
-		/* hold-down 30 d after the first sighting (within a day) */
-		assert_true(at >= pub + D(30) && at <= pub + D(32));
+		assert_true(at >= pub + D(30) && at <= pub + D(32)); /* sighting and acceptance each within a 1-day refresh */
 		assert_true(at < roll);
 	}
 	assert_int_equal(sim_summarize(tl, r, NULL, &sum), 0);
@@ -665,6 +684,13 @@ static void test_preset_2018(void **state)
 	free(oc);
 	sim_population_free(pop);
 	sim_timeline_free(tl);
+}
+
+static void test_preset_outcomes(void **state)
+{
+	(void)state;
+	preset_outcome("root-2018", "{from: 2015-01-01, to: 2016-12-31}", "2017-07-11", "2018-10-11");
+	preset_outcome("root-2026", "{from: 2022-01-01, to: 2024-06-30}", "2025-01-11", "2026-10-11");
 }
 
 /* ---- YAML input errors ------------------------------------------------------------ */
@@ -827,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_addpend_valid),
 		cmocka_unit_test(test_two_observations),
 		cmocka_unit_test(test_addpend_missing),
+		cmocka_unit_test(test_addpend_revoked),
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_revoked),
 		cmocka_unit_test(test_revoke_last_anchor),
@@ -836,7 +863,7 @@ int main(void)
 		cmocka_unit_test(test_exact_vs_fast),
 		cmocka_unit_test(test_seed),
 		cmocka_unit_test(test_lint_bad_plan),
-		cmocka_unit_test(test_preset_2018),
+		cmocka_unit_test(test_preset_outcomes),
 		cmocka_unit_test(test_plan_errors),
 		cmocka_unit_test(test_population_errors),
 		cmocka_unit_test(test_skr),
