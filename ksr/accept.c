@@ -10,26 +10,13 @@
 #include <string.h>
 
 #include "lib/anchor.h"
+#include "lib/errbuf.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "skr/sign.h"
 
 #define TRUST_MAX_SIZE (1024 * 1024)
 #define TRUST_MAX_KEYS 256
-
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(errbuf, errlen, fmt, ap) < 0)
-		errbuf[0] = '\0';
-	va_end(ap);
-}
 
 void kr_trust_free(struct kr_trust *t)
 {
@@ -62,7 +49,7 @@ static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errle
 		if (blank_line(line))
 			continue;
 		if (t->n == TRUST_MAX_KEYS) {
-			seterr(errbuf, errlen, "line %u: more than %d trust anchors", lineno, TRUST_MAX_KEYS);
+			kr_errbuf(errbuf, errlen, "line %u: more than %d trust anchors", lineno, TRUST_MAX_KEYS);
 			return KR_ETOOBIG;
 		}
 		memset(&k, 0, sizeof(k));
@@ -74,11 +61,11 @@ static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errle
 			k.digest_type = 0;
 			rc = kr_dnskey_parse(line, &owner, NULL, &k.dnskey);
 			if (rc) {
-				seterr(errbuf, errlen, "line %u: neither a DS nor a DNSKEY record", lineno);
+				kr_errbuf(errbuf, errlen, "line %u: neither a DS nor a DNSKEY record", lineno);
 				return KR_EMALFORMED;
 			}
 			if (!(k.dnskey.flags & KR_DNSKEY_SEP) || (k.dnskey.flags & KR_DNSKEY_REVOKE)) {
-				seterr(errbuf, errlen, "line %u: DNSKEY flags %u is not a KSK (257)", lineno,
+				kr_errbuf(errbuf, errlen, "line %u: DNSKEY flags %u is not a KSK (257)", lineno,
 				       k.dnskey.flags);
 				return KR_EMALFORMED;
 			}
@@ -87,7 +74,7 @@ static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errle
 			k.algorithm = k.dnskey.algorithm;
 		}
 		if (have_zone && !kr_name_equal(&owner, &t->zone)) {
-			seterr(errbuf, errlen, "line %u: anchors for more than one zone", lineno);
+			kr_errbuf(errbuf, errlen, "line %u: anchors for more than one zone", lineno);
 			return KR_EMALFORMED;
 		}
 		t->zone = owner;
@@ -95,7 +82,7 @@ static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errle
 		t->keys[t->n++] = k;
 	}
 	if (t->n == 0) {
-		seterr(errbuf, errlen, "no DS or DNSKEY records");
+		kr_errbuf(errbuf, errlen, "no DS or DNSKEY records");
 		return KR_EMALFORMED;
 	}
 	return KR_OK;
@@ -112,7 +99,7 @@ static int load_xml(const uint8_t *xml, size_t len, struct kr_trust *t, char *er
 	if (rc)
 		return rc;
 	if (a->ndigests == 0 || a->ndigests > TRUST_MAX_KEYS) {
-		seterr(errbuf, errlen, "the trust anchor has %zu KeyDigests", a->ndigests);
+		kr_errbuf(errbuf, errlen, "the trust anchor has %zu KeyDigests", a->ndigests);
 		rc = KR_EMALFORMED;
 		goto out;
 	}
@@ -148,11 +135,11 @@ int kr_trust_parse(const uint8_t *text, size_t len, struct kr_trust **out, char 
 		return KR_EINVAL;
 	*out = NULL;
 	if (len > TRUST_MAX_SIZE) {
-		seterr(errbuf, errlen, "larger than %d bytes", TRUST_MAX_SIZE);
+		kr_errbuf(errbuf, errlen, "larger than %d bytes", TRUST_MAX_SIZE);
 		return KR_ETOOBIG;
 	}
 	if (memchr(text, '\0', len)) {
-		seterr(errbuf, errlen, "binary data");
+		kr_errbuf(errbuf, errlen, "binary data");
 		return KR_EMALFORMED;
 	}
 	t = calloc(1, sizeof(*t));
@@ -192,7 +179,7 @@ int kr_trust_load(const char *path, struct kr_trust **out, char *errbuf, size_t 
 	*out = NULL;
 	rc = kr_read_file(path, TRUST_MAX_SIZE, &buf, &len);
 	if (rc) {
-		seterr(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
+		kr_errbuf(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
 		return rc;
 	}
 	rc = kr_trust_parse(buf, len, out, errbuf, errlen);

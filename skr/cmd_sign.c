@@ -301,8 +301,7 @@ int skr_cmd_sign(int argc, char **argv)
 	struct kr_skr_ksk ksks[MAX_KSKS];
 	struct kr_skr_params params;
 	size_t ref2ksk[KR_SCHEMA_MAX_REFS], nsigners = 0, nrevoked = 0, xml_len = 0, ksr_len = 0;
-	uint8_t *ksr_bytes = NULL, md[32];
-	unsigned mdlen = 0;
+	uint8_t *ksr_bytes = NULL;
 	char err[512] = "", *xml = NULL, hex[65] = "";
 	int64_t now = 0;
 	int status, rc, signed_ok = 0;
@@ -380,14 +379,13 @@ int skr_cmd_sign(int argc, char **argv)
 		goto out;
 	}
 
-	if (EVP_Digest(ksr_bytes, ksr_len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-		status = kr_cli_fail(KR_ECRYPTO, "hashing the KSR");
+	/* With --json stdout carries only the JSON object: the hash the
+	 * operator confirms against goes to the terminal's stderr. */
+	rc = kr_tool_hash(!a.json ? stdout : a.yes ? NULL : stderr, "KSR", ksr_bytes, ksr_len, hex);
+	if (rc) {
+		status = kr_cli_fail(rc, "hashing the KSR");
 		goto out;
 	}
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (!a.json)
-		kr_tool_print_hash(stdout, "KSR", ksr_bytes, ksr_len);
 	if (!a.yes) {
 		fflush(stdout);
 		rc = kr_cli_confirm("Sign this KSR (compare the hash with the ZSK operator's)? Type Yes: ");
@@ -445,7 +443,7 @@ int skr_cmd_sign(int argc, char **argv)
 			kr_cli_warn("%zu bundle%s DNSKEY response%s exceed%s %d bytes (TCP fallback, "
 				    "fragmentation)", big, big == 1 ? "'s" : "s'", big == 1 ? "" : "s",
 				    big == 1 ? "s" : "", KR_DNSKEY_RESPONSE_WARN);
-		kr_tool_print_hash(stdout, "SKR", (const uint8_t *)xml, xml_len);
+		kr_tool_hash(stdout, "SKR", (const uint8_t *)xml, xml_len, NULL);
 	}
 out:
 	if (a.json && rep.n) {

@@ -11,6 +11,7 @@
 
 #include <libfyaml.h>
 
+#include "lib/errbuf.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/yamltext.h"
@@ -43,20 +44,6 @@ static const struct builtin builtins[] = {
 };
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
-
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(errbuf, errlen, fmt, ap) < 0)
-		errbuf[0] = '\0';
-	va_end(ap);
-}
 
 size_t kr_schema_builtin_count(void)
 {
@@ -141,19 +128,19 @@ int kr_schema_check(const struct kr_schema *s, size_t nslots, char *errbuf, size
 	if (!s)
 		return KR_EINVAL;
 	if (nslots == 0) {
-		seterr(errbuf, errlen, "no bundles to sign");
+		kr_errbuf(errbuf, errlen, "no bundles to sign");
 		return KR_EPOLICY;
 	}
 	for (size_t i = 0; i < s->nrules; i++) {
 		if (s->rules[i].kind == KR_SCHEMA_SLOTS && s->rules[i].to > nslots) {
-			seterr(errbuf, errlen, "schema %s has a rule for slot %u but the KSR has %zu bundles",
+			kr_errbuf(errbuf, errlen, "schema %s has a rule for slot %u but the KSR has %zu bundles",
 			       s->name, s->rules[i].to, nslots);
 			return KR_EPOLICY;
 		}
 	}
 	for (size_t slot = 1; slot <= nslots; slot++) {
 		if (kr_schema_slot(s, slot, nslots, &a) != KR_OK) {
-			seterr(errbuf, errlen, "schema %s has no rule for slot %zu", s->name, slot);
+			kr_errbuf(errbuf, errlen, "schema %s has no rule for slot %zu", s->name, slot);
 			return KR_EPOLICY;
 		}
 	}
@@ -193,18 +180,18 @@ int kr_schema_resolve(const struct kr_schema *s, const char *const *labels, size
 				if (strcmp(labels[j], s->refs[r]) == 0)
 					k = j;
 			if (k == (size_t)-1) {
-				seterr(errbuf, errlen, "schema %s uses key %s, which is not among the --ksk labels",
+				kr_errbuf(errbuf, errlen, "schema %s uses key %s, which is not among the --ksk labels",
 				       s->name, s->refs[r]);
 				return KR_ENOTFOUND;
 			}
 		} else if (k >= nlabels) {
-			seterr(errbuf, errlen, "schema %s uses the %s KSK: give %zu --ksk labels",
+			kr_errbuf(errbuf, errlen, "schema %s uses the %s KSK: give %zu --ksk labels",
 			       s->name, s->refs[r], k + 1);
 			return KR_ENOTFOUND;
 		}
 		for (size_t q = 0; q < r; q++) {
 			if (idx[q] == k) {
-				seterr(errbuf, errlen, "schema %s names KSK %s twice (%s and %s)", s->name,
+				kr_errbuf(errbuf, errlen, "schema %s names KSK %s twice (%s and %s)", s->name,
 				       labels[k], s->refs[q], s->refs[r]);
 				return KR_EINVAL;
 			}
@@ -214,7 +201,7 @@ int kr_schema_resolve(const struct kr_schema *s, const char *const *labels, size
 	}
 	for (size_t j = 0; j < nlabels; j++) {
 		if (!(used & (1u << j))) {
-			seterr(errbuf, errlen, "KSK %s is not used by schema %s", labels[j], s->name);
+			kr_errbuf(errbuf, errlen, "KSK %s is not used by schema %s", labels[j], s->name);
 			return KR_EINVAL;
 		}
 	}
@@ -293,10 +280,10 @@ static int yerr(struct yctx *y, struct fy_node *n, int rc, const char *fmt, ...)
 		msg[0] = '\0';
 	va_end(ap);
 	if (m)
-		seterr(y->errbuf, y->errlen, "policy line %d (%s): %s", m->line + 1,
+		kr_errbuf(y->errbuf, y->errlen, "policy line %d (%s): %s", m->line + 1,
 		       path ? path : "?", msg);
 	else
-		seterr(y->errbuf, y->errlen, "policy %s: %s", path ? path : "schemas", msg);
+		kr_errbuf(y->errbuf, y->errlen, "policy %s: %s", path ? path : "schemas", msg);
 	free(path);
 	return rc;
 }
@@ -503,7 +490,7 @@ static void diag_capture(struct fy_diag *diag, void *user, const char *buf, size
 		return;
 	while (n < len && buf[n] != '\n')
 		n++;
-	seterr(y->errbuf, y->errlen, "policy is not valid YAML: %.*s", (int)(n > 200 ? 200 : n), buf);
+	kr_errbuf(y->errbuf, y->errlen, "policy is not valid YAML: %.*s", (int)(n > 200 ? 200 : n), buf);
 }
 
 int kr_schema_parse_yaml(const char *yaml, size_t len, struct kr_schema **out, size_t *n,
@@ -542,7 +529,7 @@ int kr_schema_parse_yaml(const char *yaml, size_t len, struct kr_schema **out, s
 	doc = fy_document_build_from_string(&cfg, yaml, len);
 	if (!doc) {
 		if (errbuf && errlen && !errbuf[0])
-			seterr(errbuf, errlen, "policy is not valid YAML");
+			kr_errbuf(errbuf, errlen, "policy is not valid YAML");
 		rc = KR_EMALFORMED;
 		goto out;
 	}
@@ -607,7 +594,7 @@ int kr_schema_load_file(const char *path, struct kr_schema **out, size_t *n, cha
 
 	rc = kr_read_file(path, 1024 * 1024, &buf, &len);
 	if (rc) {
-		seterr(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
+		kr_errbuf(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
 		return rc;
 	}
 	rc = kr_schema_parse_yaml((const char *)buf, len, out, n, errbuf, errlen);

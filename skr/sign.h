@@ -34,6 +34,11 @@ struct kr_skr_params {
 	int64_t timestamp; /* written on the response; 0 for none */
 };
 
+/* Add key's algorithm (with its size and RSA exponent) to the policy's
+ * SignatureAlgorithm list unless it is there already.  KR_ETOOBIG when the
+ * list is full. */
+int kr_ksr_policy_add_alg(struct kr_ksr_policy *pol, const struct kr_dnskey *key);
+
 /*
  * Sign every bundle of ksr per schema.  ksks[i] is the i-th --ksk (schema
  * references resolve against their labels, kr_schema_resolve).  Refuses
