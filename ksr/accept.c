@@ -36,15 +36,18 @@ static int blank_line(const char *s)
 /* DS or DNSKEY zone-file lines. */
 static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errlen)
 {
-	char *save = NULL, *line;
+	char *line, *next;
 	unsigned lineno = 0;
 	int have_zone = 0;
 
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = text; line; line = next) {
 		struct kr_trust_key k;
 		struct kr_name owner;
 		int rc;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		if (blank_line(line))
 			continue;
