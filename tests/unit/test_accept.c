@@ -211,20 +211,22 @@ static void test_anchor_files(void **state)
 		assert_non_null(strstr(err, "line 4"));
 	}
 	assert_null(trust_text(". IN DNSKEY 256 3 8 AwEAAQ==\n", KR_EMALFORMED));
-	assert_null(trust_text(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
-			       "se. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
-			       KR_EMALFORMED));
+	assert_null(trust_text(
+	    ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
+	    "se. IN DS 20326 8 2 "
+	    "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+	    KR_EMALFORMED));
 	assert_null(trust_text("<TrustAnchor/>", KR_EMALFORMED));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_2017_q2),
-		cmocka_unit_test(test_real_rollover_2018_q1),
-		cmocka_unit_test(test_anchor_validity_window),
-		cmocka_unit_test(test_bundle_at),
-		cmocka_unit_test(test_anchor_files),
+	    cmocka_unit_test(test_real_2017_q2),
+	    cmocka_unit_test(test_real_rollover_2018_q1),
+	    cmocka_unit_test(test_anchor_validity_window),
+	    cmocka_unit_test(test_bundle_at),
+	    cmocka_unit_test(test_anchor_files),
 	};
 	const char *t = getenv("TESTDATA");
 
