@@ -10,6 +10,6 @@
 /* printf into errbuf (truncated to errlen); nothing if errbuf is NULL or
  * errlen 0; an empty string if formatting fails. */
 void kr_errbuf(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -19,8 +19,8 @@ void kr_tool_signers_free(struct kr_signer *s, size_t n)
 		kr_keystore_signer_free(&s[i]);
 }
 
-int kr_tool_signers(struct kr_keystore *ks, const char *const *labels, size_t n,
-		    uint16_t flags, struct kr_signer *out)
+int kr_tool_signers(struct kr_keystore *ks, const char *const *labels, size_t n, uint16_t flags,
+		    struct kr_signer *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc = kr_keystore_signer(ks, labels[i], flags, &out[i]);

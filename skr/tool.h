@@ -17,8 +17,8 @@
 /* Signers for labels[0..n) on the open token, signing as flags; signers
  * already made are released on failure.  Returns an exit status (3 for a
  * missing label too: the token is not the one the operator meant). */
-int kr_tool_signers(struct kr_keystore *ks, const char *const *labels, size_t n,
-		    uint16_t flags, struct kr_signer *out);
+int kr_tool_signers(struct kr_keystore *ks, const char *const *labels, size_t n, uint16_t flags,
+		    struct kr_signer *out);
 void kr_tool_signers_free(struct kr_signer *s, size_t n);
 
 /* SHA-256 of data: "<label> SHA-256: hex" and "<label> PGP words: ..." lines
