@@ -583,13 +583,14 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 		       struct sim_outcome *oc, struct emitter *e, int *probed)
 {
 	uint32_t tb, to, tr, tp, t;
-	uint8_t ocls = st->cls, omask = signal_mask(c, v, st);
+	uint8_t ocls = st->cls, omask;
 
 	*probed = 0;
 	if (!(st->flags & VF_STARTED)) {
 		if (v->start >= c->end)
 			return NEVER;
 		t = v->start;
+		omask = 0;
 		st->flags |= VF_STARTED;
 		st->seg = 0;
 		seek_seg(c, st, t);
@@ -612,6 +613,7 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 		if (t >= c->end)
 			return NEVER;
 		seek_seg(c, st, t);
+		omask = signal_mask(c, v, st);
 		if (t == tb) {
 			/* the RRset changed: only the class can */
 		} else if (t == to) {
@@ -629,7 +631,13 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 				reanchor(c, v, st, t);
 			}
 		} else {
+			/* A probe moves the class only with the keys: the RRset is
+			 * the one of the last event (boundaries are events). */
+			struct sim_vstate before = *st;
 			*probed = 1 + probe(c, v, st, t, oc);
+			if (!memcmp(before.kstate, st->kstate, sizeof(st->kstate)) &&
+			    !memcmp(before.ktime, st->ktime, sizeof(st->ktime)))
+				return t;
 		}
 	}
 	st->cls = vclass(c, v, st, &c->tl->segs[st->seg]);
