@@ -1,7 +1,7 @@
 # Demo step 30: key ceremonies rehearsed from scripts/ceremonies/ - the KSK
 # generation ceremony (officer cards, KSK, audit key, M-of-N backup), then
-# the KSR signing ceremony when this build has keyroll-skr sign with officer
-# cards.  Each log is verified with the audit key and printed as HTML.
+# the KSR signing ceremony (ICANN's legacy 2010 Q1 test KSR, signed by the
+# legacy TEST KSK1) when this build has keyroll-skr sign with officer cards.  Each log is verified with the audit key and printed as HTML.
 #
 # Exports for later steps:
 #   DEMO_CEREMONY   the ceremony working directory ($DEMO/ceremony)
@@ -30,11 +30,17 @@ mkdir -p "$DEMO_CEREMONY/out" "$DEMO_CEREMONY/logs"
 		[ -d "$d/testdata/icann/dnssec-keytools-legacy" ] && L="$d/testdata/icann/dnssec-keytools-legacy"
 	done
 	if [ -n "$L" ] && "$BIN/keyroll-skr" sign --help 2>/dev/null | grep -q -- '--card'; then
+		# the legacy test policy knows the TEST KSK1 only: bring it into the token
+		echo "\$ keyroll-hsm import --label KSK1 --key-file rsa2048-1.key (legacy TEST key)"
+		"$BIN/keyroll-hsm" import --token ksk2026 --card cards/ksk2026-officer-1.card \
+			--card cards/ksk2026-officer-2.card --card cards/ksk2026-officer-3.card \
+			--label KSK1 --key-file "$L/test-keys/rsa2048-1.key"
 		echo "\$ keyroll-ceremony run ksr-signing.yaml --answers ksr-signing.answers.yaml --log logs"
 		"$BIN/keyroll-ceremony" run "$TOP/scripts/ceremonies/ksr-signing.yaml" \
 			--answers "$TOP/scripts/ceremonies/ksr-signing.answers.yaml" --log logs \
-			--param ksr="$L/baseline/ksr-root-2009-q4-2.xml" --param previous=--no-previous-skr \
-			--param now=2009-10-20 --param policy="$TOP/tests/data/legacy-policy.yaml" </dev/null
+			--param ksr="$L/baseline/ksr-root-2010-q1-0.xml" --param previous-skr="$L/baseline/skr-root-2009-q4-2.xml" \
+			--param now=2009-12-20 --param policy="$TOP/tests/data/legacy-policy.yaml" \
+			--param ksk-label=KSK1 </dev/null
 		log=$(ls logs/ksr-signing-*.cbor)
 		"$BIN/keyroll-ceremony" verify-log "$log" --pubkey out/audit2026.pem
 		"$BIN/keyroll-ceremony" transcript "$log" --pubkey out/audit2026.pem --out ksr-signing.html
