@@ -76,6 +76,51 @@ static void first_error(const char *text, size_t len, char *why, size_t whysize)
 	}
 }
 
+/*
+ * Text keyroll reads as YAML: UTF-8 (strict: no overlong forms, surrogates or
+ * code points past U+10FFFF), no control characters but tab, newline and
+ * carriage return, and no directive lines ('%' at the start of a line):
+ * libfyaml 0.7.12 loops forever on some malformed directives.
+ */
+static int plain_text(const uint8_t *p, size_t len, size_t *bad)
+{
+	size_t i = 0;
+	int line_start = 1;
+	while (i < len) {
+		uint8_t c = p[i];
+		size_t n = 0;
+		uint32_t cp = 0;
+		*bad = i;
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
+			    (line_start && c == '%'))
+				return 0;
+			line_start = c == '\n';
+			i++;
+			continue;
+		}
+		line_start = 0;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return 0;
+		for (size_t k = 1; k <= n; k++) {
+			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (p[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
 int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *why,
 		  size_t whysize)
 {
@@ -85,6 +130,13 @@ int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *
 		why[0] = '\0';
 	if (len > KR_YAML_MAX_SIZE)
 		return KR_ETOOBIG;
+	size_t bad = 0;
+	if (len > 0 && !plain_text((const uint8_t *)text, len, &bad)) {
+		if (why != NULL && whysize > 0)
+			snprintf(why, whysize, "byte %zu: not UTF-8 text, a control character or a "
+					       "YAML directive (not accepted)", bad);
+		return KR_EMALFORMED;
+	}
 	struct fy_document *doc = build(text ? text : "", len, discard, NULL);
 	if (doc == NULL) {
 		if (why != NULL && whysize > 0)
