@@ -96,7 +96,9 @@ int main(int argc, char **argv)
 	size_t nsigs = 0, dlen = 0;
 
 	if (argc < 5 || !pin || rounds < 1) {
-		fprintf(stderr, "usage: skr_sign TOKEN KSK-LABEL KSR POLICY [ROUNDS] (PIN in $KEYROLL_PIN)\n");
+		fprintf(
+		    stderr,
+		    "usage: skr_sign TOKEN KSK-LABEL KSR POLICY [ROUNDS] (PIN in $KEYROLL_PIN)\n");
 		return 2;
 	}
 	o.token_label = argv[1];
@@ -106,7 +108,8 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	if (kr_policy_load(argv[4], &pol, err, sizeof(err)) ||
-	    kr_ksr_read_file(argv[3], &ksr, err, sizeof(err)) || kr_schema_builtin("normal", &schema)) {
+	    kr_ksr_read_file(argv[3], &ksr, err, sizeof(err)) ||
+	    kr_schema_builtin("normal", &schema)) {
 		fprintf(stderr, "skr_sign: %s\n", err);
 		return 1;
 	}

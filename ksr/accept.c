@@ -10,26 +10,13 @@
 #include <string.h>
 
 #include "lib/anchor.h"
+#include "lib/errbuf.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "skr/sign.h"
 
 #define TRUST_MAX_SIZE (1024 * 1024)
 #define TRUST_MAX_KEYS 256
-
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(errbuf, errlen, fmt, ap) < 0)
-		errbuf[0] = '\0';
-	va_end(ap);
-}
 
 void kr_trust_free(struct kr_trust *t)
 {
@@ -49,20 +36,24 @@ static int blank_line(const char *s)
 /* DS or DNSKEY zone-file lines. */
 static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errlen)
 {
-	char *save = NULL, *line;
+	char *line, *next;
 	unsigned lineno = 0;
 	int have_zone = 0;
 
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = text; line; line = next) {
 		struct kr_trust_key k;
 		struct kr_name owner;
 		int rc;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		if (blank_line(line))
 			continue;
 		if (t->n == TRUST_MAX_KEYS) {
-			seterr(errbuf, errlen, "line %u: more than %d trust anchors", lineno, TRUST_MAX_KEYS);
+			kr_errbuf(errbuf, errlen, "line %u: more than %d trust anchors", lineno,
+				  TRUST_MAX_KEYS);
 			return KR_ETOOBIG;
 		}
 		memset(&k, 0, sizeof(k));
@@ -74,12 +65,15 @@ static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errle
 			k.digest_type = 0;
 			rc = kr_dnskey_parse(line, &owner, NULL, &k.dnskey);
 			if (rc) {
-				seterr(errbuf, errlen, "line %u: neither a DS nor a DNSKEY record", lineno);
+				kr_errbuf(errbuf, errlen,
+					  "line %u: neither a DS nor a DNSKEY record", lineno);
 				return KR_EMALFORMED;
 			}
-			if (!(k.dnskey.flags & KR_DNSKEY_SEP) || (k.dnskey.flags & KR_DNSKEY_REVOKE)) {
-				seterr(errbuf, errlen, "line %u: DNSKEY flags %u is not a KSK (257)", lineno,
-				       k.dnskey.flags);
+			if (!(k.dnskey.flags & KR_DNSKEY_SEP) ||
+			    (k.dnskey.flags & KR_DNSKEY_REVOKE)) {
+				kr_errbuf(errbuf, errlen,
+					  "line %u: DNSKEY flags %u is not a KSK (257)", lineno,
+					  k.dnskey.flags);
 				return KR_EMALFORMED;
 			}
 			k.has_key = 1;
@@ -87,7 +81,8 @@ static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errle
 			k.algorithm = k.dnskey.algorithm;
 		}
 		if (have_zone && !kr_name_equal(&owner, &t->zone)) {
-			seterr(errbuf, errlen, "line %u: anchors for more than one zone", lineno);
+			kr_errbuf(errbuf, errlen, "line %u: anchors for more than one zone",
+				  lineno);
 			return KR_EMALFORMED;
 		}
 		t->zone = owner;
@@ -95,15 +90,14 @@ static int load_lines(char *text, struct kr_trust *t, char *errbuf, size_t errle
 		t->keys[t->n++] = k;
 	}
 	if (t->n == 0) {
-		seterr(errbuf, errlen, "no DS or DNSKEY records");
+		kr_errbuf(errbuf, errlen, "no DS or DNSKEY records");
 		return KR_EMALFORMED;
 	}
 	return KR_OK;
 }
 
 /* An RFC 7958/9718 root-anchors.xml document (lib/anchor.h checks it). */
-static int load_xml(const uint8_t *xml, size_t len, struct kr_trust *t, char *errbuf,
-		    size_t errlen)
+static int load_xml(const uint8_t *xml, size_t len, struct kr_trust *t, char *errbuf, size_t errlen)
 {
 	struct kr_anchor *a = NULL;
 	int rc;
@@ -112,7 +106,7 @@ static int load_xml(const uint8_t *xml, size_t len, struct kr_trust *t, char *er
 	if (rc)
 		return rc;
 	if (a->ndigests == 0 || a->ndigests > TRUST_MAX_KEYS) {
-		seterr(errbuf, errlen, "the trust anchor has %zu KeyDigests", a->ndigests);
+		kr_errbuf(errbuf, errlen, "the trust anchor has %zu KeyDigests", a->ndigests);
 		rc = KR_EMALFORMED;
 		goto out;
 	}
@@ -148,11 +142,11 @@ int kr_trust_parse(const uint8_t *text, size_t len, struct kr_trust **out, char 
 		return KR_EINVAL;
 	*out = NULL;
 	if (len > TRUST_MAX_SIZE) {
-		seterr(errbuf, errlen, "larger than %d bytes", TRUST_MAX_SIZE);
+		kr_errbuf(errbuf, errlen, "larger than %d bytes", TRUST_MAX_SIZE);
 		return KR_ETOOBIG;
 	}
 	if (memchr(text, '\0', len)) {
-		seterr(errbuf, errlen, "binary data");
+		kr_errbuf(errbuf, errlen, "binary data");
 		return KR_EMALFORMED;
 	}
 	t = calloc(1, sizeof(*t));
@@ -192,7 +186,7 @@ int kr_trust_load(const char *path, struct kr_trust **out, char *errbuf, size_t 
 	*out = NULL;
 	rc = kr_read_file(path, TRUST_MAX_SIZE, &buf, &len);
 	if (rc) {
-		seterr(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
+		kr_errbuf(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
 		return rc;
 	}
 	rc = kr_trust_parse(buf, len, out, errbuf, errlen);
@@ -211,7 +205,8 @@ int kr_trust_match(const struct kr_trust *t, const struct kr_dnskey *key, int64_
 
 		if (k->algorithm != key->algorithm || k->key_tag != kr_dnskey_keytag(key))
 			continue;
-		if ((k->valid_from && at < k->valid_from) || (k->valid_until && at > k->valid_until))
+		if ((k->valid_from && at < k->valid_from) ||
+		    (k->valid_until && at > k->valid_until))
 			continue;
 		if (k->has_key) {
 			if (kr_dnskey_same_key(&k->dnskey, key))
@@ -244,7 +239,7 @@ int kr_skr_bundle_at(const struct kr_ksr_doc *skr, int64_t at, size_t *index)
 }
 
 static void result(struct kr_accept_result *r, const char *id, int status, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void result(struct kr_accept_result *r, const char *id, int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -263,7 +258,8 @@ static void check_trust(const struct kr_ksr_doc *skr, const struct kr_trust *tru
 	if (!kr_name_equal(&trust->zone, &skr->domain)) {
 		char a[KR_NAME_MAX * 4 + 2], b[KR_NAME_MAX * 4 + 2];
 
-		if (kr_name_to_str(&trust->zone, a, sizeof(a)) || kr_name_to_str(&skr->domain, b, sizeof(b)))
+		if (kr_name_to_str(&trust->zone, a, sizeof(a)) ||
+		    kr_name_to_str(&skr->domain, b, sizeof(b)))
 			a[0] = b[0] = '\0';
 		result(r, "SKR-TRUST", 1, "the trust anchors are for %s, the SKR for %s", a, b);
 		return;
@@ -286,8 +282,8 @@ static void check_trust(const struct kr_ksr_doc *skr, const struct kr_trust *tru
 		}
 		if (!trusted) {
 			result(r, "SKR-TRUST", 1,
-			       "bundle %zu (%s) is not signed by a KSK the trust anchors name", i + 1,
-			       b->id);
+			       "bundle %zu (%s) is not signed by a KSK the trust anchors name",
+			       i + 1, b->id);
 			return;
 		}
 	}
@@ -330,20 +326,23 @@ static void check_chain(const struct kr_ksr_doc *skr, const struct kr_ksr_doc *p
 		return;
 	}
 	if (strcmp(prev->id, skr->id) == 0) {
-		result(r, "SKR-CHAIN", 1, "the previous SKR has the same id %s (a replay)", skr->id);
+		result(r, "SKR-CHAIN", 1, "the previous SKR has the same id %s (a replay)",
+		       skr->id);
 		return;
 	}
 	last = &prev->bundles[prev->nbundles - 1];
 	first = &skr->bundles[0];
 	if (first->inception <= last->inception || first->inception > last->expiration) {
 		result(r, "SKR-CHAIN", 1,
-		       "the first bundle (%s) does not start within the previous SKR's last bundle (%s)",
+		       "the first bundle (%s) does not start within the previous SKR's last bundle "
+		       "(%s)",
 		       first->id, last->id);
 		return;
 	}
 	if (!same_rrset(last, first)) {
-		result(r, "SKR-CHAIN", 1,
-		       "the first bundle's DNSKEY RRset differs from the previous SKR's last bundle");
+		result(
+		    r, "SKR-CHAIN", 1,
+		    "the first bundle's DNSKEY RRset differs from the previous SKR's last bundle");
 		return;
 	}
 	result(r, "SKR-CHAIN", 0, "continues the previous SKR %s without a gap or key change",
@@ -371,7 +370,8 @@ int kr_skr_accept(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc *skr,
 		result(&res[KR_ACCEPT_MATCH], "SKR-MATCHES-KSR", 1, "the --ksr file is not a KSR");
 	else if (kr_skr_verify_response(ksr, skr, err, sizeof(err)) == KR_OK || !verified)
 		result(&res[KR_ACCEPT_MATCH], "SKR-MATCHES-KSR", verified ? 0 : 1, "%s",
-		       verified ? "same bundles and ZSKs as requested" : "not checked: signatures fail");
+		       verified ? "same bundles and ZSKs as requested"
+				: "not checked: signatures fail");
 	else
 		result(&res[KR_ACCEPT_MATCH], "SKR-MATCHES-KSR", 1, "%s", err);
 

@@ -49,12 +49,17 @@ void kr_trust_free(struct kr_trust *t);
  * valid at time at; 0 otherwise. */
 int kr_trust_match(const struct kr_trust *t, const struct kr_dnskey *key, int64_t at);
 
-enum { KR_ACCEPT_SIGNATURES = 0, KR_ACCEPT_MATCH, KR_ACCEPT_TRUST, KR_ACCEPT_CHAIN,
-       KR_ACCEPT_NCHECKS };
+enum {
+	KR_ACCEPT_SIGNATURES = 0,
+	KR_ACCEPT_MATCH,
+	KR_ACCEPT_TRUST,
+	KR_ACCEPT_CHAIN,
+	KR_ACCEPT_NCHECKS
+};
 
 struct kr_accept_result {
-	const char *id;   /* "SKR-SIGNATURES", ... */
-	int status;       /* 0 pass, 1 fail, 2 skipped (no previous SKR) */
+	const char *id;	  /* "SKR-SIGNATURES", ... */
+	int status;	  /* 0 pass, 1 fail, 2 skipped (no previous SKR) */
 	char detail[320]; /* why it failed, or what passed */
 };
 

@@ -19,12 +19,13 @@
 
 static void accept_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: keyroll-ksr accept SKR --ksr KSR --anchor FILE [--previous-skr SKR] [--json]\n"
-		"Accept an SKR: it answers exactly the KSR, every signature verifies, every\n"
-		"bundle is signed by a KSK the anchor trusts (root-anchors.xml, DS or DNSKEY\n"
-		"lines) and it continues the previous SKR.  Writes nothing; exit 0 only if\n"
-		"every check passes.\n");
+	fprintf(
+	    f,
+	    "usage: keyroll-ksr accept SKR --ksr KSR --anchor FILE [--previous-skr SKR] [--json]\n"
+	    "Accept an SKR: it answers exactly the KSR, every signature verifies, every\n"
+	    "bundle is signed by a KSK the anchor trusts (root-anchors.xml, DS or DNSKEY\n"
+	    "lines) and it continues the previous SKR.  Writes nothing; exit 0 only if\n"
+	    "every check passes.\n");
 }
 
 static const char *const status_word[] = {"PASS", "FAIL", "SKIP"};
@@ -32,12 +33,12 @@ static const char *const status_word[] = {"PASS", "FAIL", "SKIP"};
 int ksr_cmd_accept(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"ksr", required_argument, NULL, 'k'},
-		{"anchor", required_argument, NULL, 'a'},
-		{"previous-skr", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"ksr", required_argument, NULL, 'k'},
+	    {"anchor", required_argument, NULL, 'a'},
+	    {"previous-skr", required_argument, NULL, 'p'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *ksr_path = NULL, *anchor = NULL, *prev_path = NULL, *skr_path;
 	struct kr_ksr_doc *ksr = NULL, *skr = NULL, *prev = NULL;
@@ -49,12 +50,24 @@ int ksr_cmd_accept(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': ksr_path = optarg; break;
-		case 'a': anchor = optarg; break;
-		case 'p': prev_path = optarg; break;
-		case 'j': json = 1; break;
-		case 'h': accept_usage(stdout); return KR_EXIT_OK;
-		default: accept_usage(stderr); return KR_EXIT_USAGE;
+		case 'k':
+			ksr_path = optarg;
+			break;
+		case 'a':
+			anchor = optarg;
+			break;
+		case 'p':
+			prev_path = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			accept_usage(stdout);
+			return KR_EXIT_OK;
+		default:
+			accept_usage(stderr);
+			return KR_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1 || !ksr_path || !anchor) {
@@ -84,22 +97,24 @@ int ksr_cmd_accept(int argc, char **argv)
 		kr_json_string(stdout, skr->id);
 		printf(",\"accepted\":%s,\"checks\":[", rc ? "false" : "true");
 		for (size_t i = 0; i < KR_ACCEPT_NCHECKS; i++) {
-			printf("%s{\"id\":\"%s\",\"result\":\"%s\",\"detail\":", i ? "," : "", res[i].id,
-			       status_word[res[i].status]);
+			printf("%s{\"id\":\"%s\",\"result\":\"%s\",\"detail\":", i ? "," : "",
+			       res[i].id, status_word[res[i].status]);
 			kr_json_string(stdout, res[i].detail);
 			printf("}");
 		}
 		printf("]}\n");
 	} else {
 		for (size_t i = 0; i < KR_ACCEPT_NCHECKS; i++)
-			printf("%s %-16s %s\n", status_word[res[i].status], res[i].id, res[i].detail);
+			printf("%s %-16s %s\n", status_word[res[i].status], res[i].id,
+			       res[i].detail);
 		if (rc == KR_OK)
 			printf("accepted: SKR %s answers KSR %s\n", skr->id, ksr->id);
 	}
 	if (rc) {
 		for (size_t i = 0; i < KR_ACCEPT_NCHECKS; i++)
 			if (res[i].status == 1)
-				kr_cli_error("SKR %s rejected: %s: %s", skr_path, res[i].id, res[i].detail);
+				kr_cli_error("SKR %s rejected: %s: %s", skr_path, res[i].id,
+					     res[i].detail);
 		status = KR_EXIT_REJECTED;
 	}
 out:
@@ -120,9 +135,9 @@ static void bundle_usage(FILE *f)
 int ksr_cmd_bundle(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"at", required_argument, NULL, 'a'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"at", required_argument, NULL, 'a'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct kr_ksr_doc *skr = NULL;
 	const char *at_arg = NULL;
@@ -134,9 +149,15 @@ int ksr_cmd_bundle(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': at_arg = optarg; break;
-		case 'h': bundle_usage(stdout); return KR_EXIT_OK;
-		default: bundle_usage(stderr); return KR_EXIT_USAGE;
+		case 'a':
+			at_arg = optarg;
+			break;
+		case 'h':
+			bundle_usage(stdout);
+			return KR_EXIT_OK;
+		default:
+			bundle_usage(stderr);
+			return KR_EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1 || !at_arg) {
@@ -169,11 +190,13 @@ int ksr_cmd_bundle(int argc, char **argv)
 		if (kr_time_format(b->inception, inc, sizeof(inc)) ||
 		    kr_time_format(b->expiration, exp, sizeof(exp)))
 			inc[0] = exp[0] = '\0';
-		printf("; SKR %s bundle %zu (%s), valid %s to %s\n", skr->id, idx + 1, b->id, inc, exp);
+		printf("; SKR %s bundle %zu (%s), valid %s to %s\n", skr->id, idx + 1, b->id, inc,
+		       exp);
 		for (size_t i = 0; i < b->nkeys; i++) {
 			char *line = NULL;
 
-			rc = kr_dnskey_format(&skr->domain, b->keys[i].ttl, &b->keys[i].dnskey, &line);
+			rc = kr_dnskey_format(&skr->domain, b->keys[i].ttl, &b->keys[i].dnskey,
+					      &line);
 			if (rc) {
 				status = kr_cli_fail(rc, "formatting a DNSKEY");
 				goto out;
@@ -184,7 +207,8 @@ int ksr_cmd_bundle(int argc, char **argv)
 		for (size_t i = 0; i < b->nsigs; i++) {
 			char *line = NULL;
 
-			rc = kr_rrsig_format(&skr->domain, b->sigs[i].ttl, &b->sigs[i].rrsig, &line);
+			rc =
+			    kr_rrsig_format(&skr->domain, b->sigs[i].ttl, &b->sigs[i].rrsig, &line);
 			if (rc) {
 				status = kr_cli_fail(rc, "formatting an RRSIG");
 				goto out;

@@ -24,21 +24,22 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: keyroll-ksr generate --token LABEL --zsk LABEL [--zsk LABEL ...] --start TIME\n"
-		"         [--prev-zsk LABEL] [--next-zsk LABEL] [--zone ZONE] [--policy FILE]\n"
-		"         [--module PATH] [--pin-file FILE] [--serial N] [--id UUID]\n"
-		"         [--bundles N] [--interval DUR] [--validity DUR] [--out KSR]\n"
-		"Build a KSR: a cycle of bundles holding the ZSKs, each signed by every ZSK in it.\n"
-		"Defaults come from the policy (root: 9 bundles, 10 days apart, valid 21 days).\n"
-		"  --zsk LABEL       a ZSK in use in every bundle (repeatable)\n"
-		"  --prev-zsk LABEL  an outgoing ZSK, still published in the first bundle\n"
-		"  --next-zsk LABEL  an incoming ZSK, pre-published in the last bundle\n"
-		"  --start TIME      inception of the first bundle\n"
-		"  --now TIME        the time for the policy checks (default: the clock)\n"
-		"  --out KSR         output file (default: standard output)\n"
-		"The KSR is checked against the policy before it is written: a KSR that the\n"
-		"KSK operator would refuse is not written (exit 1).\n");
+	fprintf(
+	    f,
+	    "usage: keyroll-ksr generate --token LABEL --zsk LABEL [--zsk LABEL ...] --start TIME\n"
+	    "         [--prev-zsk LABEL] [--next-zsk LABEL] [--zone ZONE] [--policy FILE]\n"
+	    "         [--module PATH] [--pin-file FILE] [--serial N] [--id UUID]\n"
+	    "         [--bundles N] [--interval DUR] [--validity DUR] [--out KSR]\n"
+	    "Build a KSR: a cycle of bundles holding the ZSKs, each signed by every ZSK in it.\n"
+	    "Defaults come from the policy (root: 9 bundles, 10 days apart, valid 21 days).\n"
+	    "  --zsk LABEL       a ZSK in use in every bundle (repeatable)\n"
+	    "  --prev-zsk LABEL  an outgoing ZSK, still published in the first bundle\n"
+	    "  --next-zsk LABEL  an incoming ZSK, pre-published in the last bundle\n"
+	    "  --start TIME      inception of the first bundle\n"
+	    "  --now TIME        the time for the policy checks (default: the clock)\n"
+	    "  --out KSR         output file (default: standard output)\n"
+	    "The KSR is checked against the policy before it is written: a KSR that the\n"
+	    "KSK operator would refuse is not written (exit 1).\n");
 }
 
 /* ICANN's cycle from the request policy: an interval in the middle of the
@@ -76,16 +77,15 @@ static int parse_duration_opt(const char *opt, const char *arg, int64_t *out)
 int ksr_cmd_generate(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"zone", required_argument, NULL, 'z'},   {"token", required_argument, NULL, 't'},
-		{"module", required_argument, NULL, 'm'}, {"pin-file", required_argument, NULL, 'p'},
-		{"zsk", required_argument, NULL, 'k'},    {"prev-zsk", required_argument, NULL, 'P'},
-		{"next-zsk", required_argument, NULL, 'N'}, {"start", required_argument, NULL, 's'},
-		{"policy", required_argument, NULL, 'y'}, {"out", required_argument, NULL, 'o'},
-		{"serial", required_argument, NULL, 'S'}, {"id", required_argument, NULL, 'i'},
-		{"bundles", required_argument, NULL, 'b'}, {"interval", required_argument, NULL, 'I'},
-		{"validity", required_argument, NULL, 'v'}, {"now", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"zone", required_argument, NULL, 'z'},	{"token", required_argument, NULL, 't'},
+	    {"module", required_argument, NULL, 'm'},	{"pin-file", required_argument, NULL, 'p'},
+	    {"zsk", required_argument, NULL, 'k'},	{"prev-zsk", required_argument, NULL, 'P'},
+	    {"next-zsk", required_argument, NULL, 'N'}, {"start", required_argument, NULL, 's'},
+	    {"policy", required_argument, NULL, 'y'},	{"out", required_argument, NULL, 'o'},
+	    {"serial", required_argument, NULL, 'S'},	{"id", required_argument, NULL, 'i'},
+	    {"bundles", required_argument, NULL, 'b'},	{"interval", required_argument, NULL, 'I'},
+	    {"validity", required_argument, NULL, 'v'}, {"now", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},		{NULL, 0, NULL, 0},
 	};
 	struct kr_hsm_opts hopts = {0};
 	struct kr_policy *pol = NULL;
@@ -107,10 +107,18 @@ int ksr_cmd_generate(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'z': zone = optarg; break;
-		case 't': hopts.token = optarg; break;
-		case 'm': hopts.module = optarg; break;
-		case 'p': hopts.pin_file = optarg; break;
+		case 'z':
+			zone = optarg;
+			break;
+		case 't':
+			hopts.token = optarg;
+			break;
+		case 'm':
+			hopts.module = optarg;
+			break;
+		case 'p':
+			hopts.pin_file = optarg;
+			break;
 		case 'k':
 		case 'P':
 		case 'N':
@@ -119,20 +127,44 @@ int ksr_cmd_generate(int argc, char **argv)
 				return KR_EXIT_USAGE;
 			}
 			zsks[nzsks].label = labels[nzsks] = optarg;
-			zsks[nzsks].role = c == 'k' ? KR_GEN_CURRENT : c == 'P' ? KR_GEN_PREV : KR_GEN_NEXT;
+			zsks[nzsks].role = c == 'k'   ? KR_GEN_CURRENT
+					   : c == 'P' ? KR_GEN_PREV
+						      : KR_GEN_NEXT;
 			nzsks++;
 			break;
-		case 's': start = optarg; break;
-		case 'y': policy = optarg; break;
-		case 'o': out = optarg; break;
-		case 'S': serial = optarg; break;
-		case 'i': id = optarg; break;
-		case 'b': nb = optarg; break;
-		case 'I': interval = optarg; break;
-		case 'v': validity = optarg; break;
-		case 'n': now_arg = optarg; break;
-		case 'h': usage(stdout); return KR_EXIT_OK;
-		default: usage(stderr); return KR_EXIT_USAGE;
+		case 's':
+			start = optarg;
+			break;
+		case 'y':
+			policy = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'S':
+			serial = optarg;
+			break;
+		case 'i':
+			id = optarg;
+			break;
+		case 'b':
+			nb = optarg;
+			break;
+		case 'I':
+			interval = optarg;
+			break;
+		case 'v':
+			validity = optarg;
+			break;
+		case 'n':
+			now_arg = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return KR_EXIT_OK;
+		default:
+			usage(stderr);
+			return KR_EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !start || nzsks == 0) {
@@ -173,8 +205,9 @@ int ksr_cmd_generate(int argc, char **argv)
 			goto out;
 		}
 		if (!kr_name_equal(&z, &pol->zone)) {
-			kr_cli_error("--zone %s is not the policy's zone (%s); give the zone's --policy",
-				     zone, pol->path);
+			kr_cli_error(
+			    "--zone %s is not the policy's zone (%s); give the zone's --policy",
+			    zone, pol->path);
 			status = KR_EXIT_USAGE;
 			goto out;
 		}
@@ -236,7 +269,8 @@ int ksr_cmd_generate(int argc, char **argv)
 	{
 		char a[32], b[32];
 		if (kr_time_format(ksr->bundles[0].inception, a, sizeof(a)) == KR_OK &&
-		    kr_time_format(ksr->bundles[ksr->nbundles - 1].expiration, b, sizeof(b)) == KR_OK)
+		    kr_time_format(ksr->bundles[ksr->nbundles - 1].expiration, b, sizeof(b)) ==
+			KR_OK)
 			fprintf(stderr, "%s to %s, written to %s\n", a, b, out);
 	}
 out:

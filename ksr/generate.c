@@ -3,7 +3,6 @@
  */
 #include "ksr/generate.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +10,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "lib/errbuf.h"
 #include "lib/error.h"
-
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(errbuf, errlen, fmt, ap) < 0)
-		errbuf[0] = '\0';
-	va_end(ap);
-}
+#include "skr/sign.h"
 
 int kr_uuid(char *buf, size_t size)
 {
@@ -40,40 +27,26 @@ int kr_uuid(char *buf, size_t size)
 	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	n = snprintf(buf, size,
 		     "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0],
-		     u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13],
-		     u[14], u[15]);
+		     u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12],
+		     u[13], u[14], u[15]);
 	return n == 36 ? KR_OK : KR_EINVAL;
 }
 
 static int in_slot(enum kr_gen_role role, size_t slot, size_t nbundles)
 {
 	switch (role) {
-	case KR_GEN_CURRENT: return 1;
-	case KR_GEN_PREV: return slot == 0;
-	case KR_GEN_NEXT: return slot == nbundles - 1;
+	case KR_GEN_CURRENT:
+		return 1;
+	case KR_GEN_PREV:
+		return slot == 0;
+	case KR_GEN_NEXT:
+		return slot == nbundles - 1;
 	}
 	return 0;
 }
 
-static int policy_add_alg(struct kr_ksr_policy *pol, const struct kr_dnskey *key)
-{
-	struct kr_ksr_sigalg a = {key->algorithm, 0, 0};
-	int rc = kr_dnskey_params(key, &a.size, &a.exponent);
-
-	if (rc)
-		return rc;
-	for (size_t i = 0; i < pol->nalgs; i++)
-		if (memcmp(&pol->algs[i], &a, sizeof(a)) == 0)
-			return KR_OK;
-	if (pol->nalgs == KR_KSR_MAX_ALGS)
-		return KR_ETOOBIG;
-	pol->algs[pol->nalgs++] = a;
-	return KR_OK;
-}
-
-static int build_bundle(const struct kr_gen_params *p, const struct kr_gen_zsk *zsks,
-			size_t nzsks, size_t slot, struct kr_ksr_bundle *b, char *errbuf,
-			size_t errlen)
+static int build_bundle(const struct kr_gen_params *p, const struct kr_gen_zsk *zsks, size_t nzsks,
+			size_t slot, struct kr_ksr_bundle *b, char *errbuf, size_t errlen)
 {
 	struct kr_dnskey set[64];
 	size_t nset = 0;
@@ -111,11 +84,11 @@ static int build_bundle(const struct kr_gen_params *p, const struct kr_gen_zsk *
 		memset(&s, 0, sizeof(s));
 		s.key_identifier = (char *)zsks[i].label; /* copied */
 		s.ttl = p->ttl;
-		rc = kr_rrsig_sign(zsks[i].signer, &p->zone, set, nset, p->ttl, (uint32_t)b->inception,
-				   (uint32_t)b->expiration, &s.rrsig);
+		rc = kr_rrsig_sign(zsks[i].signer, &p->zone, set, nset, p->ttl,
+				   (uint32_t)b->inception, (uint32_t)b->expiration, &s.rrsig);
 		if (rc) {
-			seterr(errbuf, errlen, "bundle %zu: signing with ZSK %s failed: %s", slot + 1,
-			       zsks[i].label, kr_strerror(rc));
+			kr_errbuf(errbuf, errlen, "bundle %zu: signing with ZSK %s failed: %s",
+				  slot + 1, zsks[i].label, kr_strerror(rc));
 			return rc;
 		}
 		rc = kr_ksr_bundle_add_sig(b, &s);
@@ -138,29 +111,32 @@ int kr_ksr_generate(const struct kr_gen_params *p, const struct kr_gen_zsk *zsks
 	*out = NULL;
 	if (p->nbundles == 0 || p->nbundles > 1000 || p->interval <= 0 ||
 	    p->validity <= p->interval) {
-		seterr(errbuf, errlen,
-		       "bundle schedule: need 1-1000 bundles and a validity longer than the interval");
+		kr_errbuf(
+		    errbuf, errlen,
+		    "bundle schedule: need 1-1000 bundles and a validity longer than the interval");
 		return KR_ERANGE;
 	}
 	for (size_t i = 0; i < nzsks; i++) {
 		const struct kr_dnskey *k = zsks[i].signer ? &zsks[i].signer->key : NULL;
 
-		if (!zsks[i].label || !k || k->flags != KR_DNSKEY_ZONE || !kr_alg_supported(k->algorithm)) {
-			seterr(errbuf, errlen, "ZSK %s: not a zone key (flags 256) of a supported algorithm",
-			       zsks[i].label ? zsks[i].label : "?");
+		if (!zsks[i].label || !k || k->flags != KR_DNSKEY_ZONE ||
+		    !kr_alg_supported(k->algorithm)) {
+			kr_errbuf(errbuf, errlen,
+				  "ZSK %s: not a zone key (flags 256) of a supported algorithm",
+				  zsks[i].label ? zsks[i].label : "?");
 			return KR_EINVAL;
 		}
 		for (size_t j = 0; j < i; j++) {
 			if (kr_dnskey_same_key(k, &zsks[j].signer->key) ||
 			    strcmp(zsks[i].label, zsks[j].label) == 0) {
-				seterr(errbuf, errlen, "ZSK %s is given twice", zsks[i].label);
+				kr_errbuf(errbuf, errlen, "ZSK %s is given twice", zsks[i].label);
 				return KR_EINVAL;
 			}
 		}
 		ncurrent += zsks[i].role == KR_GEN_CURRENT;
 	}
 	if (ncurrent == 0) {
-		seterr(errbuf, errlen, "at least one ZSK must be in use in every bundle");
+		kr_errbuf(errbuf, errlen, "at least one ZSK must be in use in every bundle");
 		return KR_EINVAL;
 	}
 
@@ -175,9 +151,9 @@ int kr_ksr_generate(const struct kr_gen_params *p, const struct kr_gen_zsk *zsks
 	d->zsk_policy.retire_safety = p->retire_safety;
 	d->zsk_policy.max_sig_validity = d->zsk_policy.min_sig_validity = p->validity;
 	d->zsk_policy.max_validity_overlap = d->zsk_policy.min_validity_overlap =
-		p->validity - p->interval;
+	    p->validity - p->interval;
 	for (size_t i = 0; i < nzsks; i++) {
-		rc = policy_add_alg(&d->zsk_policy, &zsks[i].signer->key);
+		rc = kr_ksr_policy_add_alg(&d->zsk_policy, &zsks[i].signer->key);
 		if (rc)
 			goto out;
 	}

@@ -19,22 +19,22 @@
 enum kr_gen_role { KR_GEN_CURRENT = 0, KR_GEN_PREV, KR_GEN_NEXT };
 
 struct kr_gen_zsk {
-	const char *label;              /* keyIdentifier in the KSR */
+	const char *label; /* keyIdentifier in the KSR */
 	enum kr_gen_role role;
 	const struct kr_signer *signer; /* signs as flags 256 */
 };
 
 struct kr_gen_params {
 	struct kr_name zone;
-	char id[40];        /* KSR id; empty: a random UUID */
+	char id[40]; /* KSR id; empty: a random UUID */
 	uint32_t serial;
-	int64_t start;      /* inception of the first bundle */
+	int64_t start; /* inception of the first bundle */
 	size_t nbundles;
-	int64_t interval;   /* between inceptions, seconds */
-	int64_t validity;   /* expiration - inception, seconds */
-	uint32_t ttl;       /* DNSKEY TTL, RRSIG TTL and original TTL */
+	int64_t interval;		       /* between inceptions, seconds */
+	int64_t validity;		       /* expiration - inception, seconds */
+	uint32_t ttl;			       /* DNSKEY TTL, RRSIG TTL and original TTL */
 	int64_t publish_safety, retire_safety; /* written into RequestPolicy/ZSK */
-	int64_t timestamp;  /* written on the KSR; 0 for none */
+	int64_t timestamp;		       /* written on the KSR; 0 for none */
 };
 
 /* A random (version 4) UUID in lowercase into buf (>= 37 bytes). */

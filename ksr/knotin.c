@@ -10,6 +10,7 @@
 #include "lib/fileio.h"
 #include "lib/knotksr.h"
 #include "lib/timeutil.h"
+#include "skr/sign.h"
 
 enum { FMT_AUTO = 0, FMT_XML, FMT_KNOT };
 
@@ -87,6 +88,21 @@ static int read_knot(const uint8_t *buf, size_t len, int kind, struct kr_ksr_doc
 	return kr_knot_ksr_parse(buf, len, &o, out, errbuf, errlen);
 }
 
+int kr_knot_parse_doc(const uint8_t *buf, size_t len, struct kr_ksr_doc **out, char *errbuf,
+		      size_t errlen)
+{
+	int kind = kr_knot_detect(buf, len);
+	errbuf[0] = '\0';
+	if (knot.format == FMT_KNOT && kind == 0) {
+		snprintf(errbuf, errlen, "not a Knot DNS KSR or SKR (no ';; KeySigningRequest 1.0' "
+					 "or ';; SignedKeyResponse 1.0' first line)");
+		return KR_EMALFORMED;
+	}
+	if (knot.format != FMT_XML && kind != 0)
+		return read_knot(buf, len, kind, out, errbuf, errlen);
+	return kr_ksr_parse(buf, len, out, errbuf, errlen);
+}
+
 int kr_knot_read_doc(const char *path, struct kr_ksr_doc **out, char *errbuf, size_t errlen)
 {
 	uint8_t *buf = NULL;
@@ -98,32 +114,38 @@ int kr_knot_read_doc(const char *path, struct kr_ksr_doc **out, char *errbuf, si
 		snprintf(errbuf, errlen, "document: larger than %d bytes", KR_KSR_MAX_SIZE);
 	if (rc)
 		return rc;
-	int kind = kr_knot_detect(buf, len);
-	if (knot.format == FMT_KNOT && kind == 0) {
-		snprintf(errbuf, errlen, "not a Knot DNS KSR or SKR (no ';; KeySigningRequest 1.0' "
-					 "or ';; SignedKeyResponse 1.0' first line)");
-		rc = KR_EMALFORMED;
-	} else if (knot.format != FMT_XML && kind != 0) {
-		rc = read_knot(buf, len, kind, out, errbuf, errlen);
-	} else {
-		rc = kr_ksr_parse(buf, len, out, errbuf, errlen);
-	}
+	rc = kr_knot_parse_doc(buf, len, out, errbuf, errlen);
 	free(buf);
 	return rc;
 }
 
-int kr_knot_write_skr(const char *path, const struct kr_ksr_doc *skr, int64_t now)
+int kr_knot_skr_text(const struct kr_ksr_doc *skr, int64_t now, char **text, size_t *len)
 {
-	char err[512] = "", *text = NULL;
-	size_t len = 0;
-	int rc = kr_knot_skr_write(skr, now, &text, &len, err, sizeof(err));
+	char err[512] = "";
+	struct kr_ksr_doc *back = NULL;
+	int rc = kr_knot_skr_write(skr, now, text, len, err, sizeof(err));
 	if (rc) {
-		kr_cli_error("cannot write a Knot SKR: %s", err[0] ? err : kr_strerror(rc));
+		kr_cli_error("cannot write the SKR in Knot's format: %s",
+			     err[0] ? err : kr_strerror(rc));
 		return rc == KR_ENOMEM ? KR_EXIT_ENV : KR_EXIT_REJECTED;
 	}
-	rc = kr_write_file_atomic(path, text, len, 0644);
-	free(text);
-	if (rc)
-		return kr_cli_fail(rc, "writing %s", path);
+	/* What will be written, read back: same bundles, every signature good. */
+	rc = kr_knot_skr_parse((const uint8_t *)*text, *len, &back, err, sizeof(err));
+	if (rc == KR_OK && back->nbundles != skr->nbundles)
+		rc = KR_EMALFORMED;
+	for (size_t i = 0; rc == KR_OK && i < back->nbundles; i++)
+		if (back->bundles[i].nkeys != skr->bundles[i].nkeys ||
+		    back->bundles[i].nsigs != skr->bundles[i].nsigs)
+			rc = KR_EMALFORMED;
+	if (rc == KR_OK)
+		rc = kr_skr_verify(back, err, sizeof(err));
+	kr_ksr_free(back);
+	if (rc) {
+		free(*text);
+		*text = NULL;
+		kr_cli_error("the Knot SKR failed verification when read back: %s",
+			     err[0] ? err : kr_strerror(rc));
+		return KR_EXIT_ENV;
+	}
 	return KR_EXIT_OK;
 }

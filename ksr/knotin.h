@@ -43,16 +43,18 @@ void kr_knot_use_policy(const struct kr_policy *pol);
 int kr_knot_format_knot(void);
 
 /*
- * Read a KSR/SKR file in ICANN XML or Knot text: auto-detected from the
- * first line unless --format forced one.  Same conventions as
- * kr_ksr_read_file() (errbuf names the problem).  A Knot KSR without a
- * bundle validity and step from options or a policy uses the default
- * policy's.
+ * Parse a KSR/SKR in ICANN XML or Knot text: auto-detected from the first
+ * line unless --format forced one.  Same conventions as kr_ksr_parse()
+ * (errbuf names the problem).  A Knot KSR without a bundle validity and
+ * step from options or a policy uses the default policy's.
  */
+int kr_knot_parse_doc(const uint8_t *buf, size_t len, struct kr_ksr_doc **out, char *errbuf,
+		      size_t errlen);
+/* The same for a file, with kr_ksr_read_file()'s conventions. */
 int kr_knot_read_doc(const char *path, struct kr_ksr_doc **out, char *errbuf, size_t errlen);
 
-/* Write skr to path ("-" = stdout) as a Knot SKR, atomically; the
- * "generated at" time is now.  Returns an exit status after printing. */
-int kr_knot_write_skr(const char *path, const struct kr_ksr_doc *skr, int64_t now);
+/* skr as a Knot SKR (*text allocated, caller frees); "generated at" is now.
+ * Returns an exit status after printing the reason for a refusal. */
+int kr_knot_skr_text(const struct kr_ksr_doc *skr, int64_t now, char **text, size_t *len);
 
 #endif

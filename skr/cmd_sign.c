@@ -17,6 +17,7 @@
 
 #include "hsm/keystore.h"
 #include "ksr/checks.h"
+#include "ksr/knotin.h"
 #include "ksr/policy.h"
 #include "ksr/report.h"
 #include "lib/cli.h"
@@ -33,15 +34,20 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: keyroll-skr sign --ksr KSR --token LABEL --ksk LABEL [--ksk LABEL ...]\n"
-		"         (--previous-skr SKR | --no-previous-skr) --out SKR\n"
-		"         [--schema NAME] [--policy FILE] [--module PATH]\n"
-		"         [--pin-file FILE | --card FILE...] [--now TIME] [--yes] [--json]\n"
-		"Check a KSR against the policy and the previous SKR, then sign each bundle\n"
-		"with the KSKs on the token following the rollover schema (default normal;\n"
-		"the first --ksk is 'current', the second 'next').  See keyroll-skr schemas.\n"
-		"--card FILE: a crypto officer card (repeat, at least the quorum) instead of a PIN.\n");
+	fprintf(
+	    f,
+	    "usage: keyroll-skr sign --ksr KSR --token LABEL --ksk LABEL [--ksk LABEL ...]\n"
+	    "         (--previous-skr SKR | --no-previous-skr) --out SKR\n"
+	    "         [--schema NAME] [--policy FILE] [--module PATH]\n"
+	    "         [--pin-file FILE | --card FILE...] [--now TIME] [--yes] [--json]\n"
+	    "         [--format xml|knot] [--bundle-validity D --bundle-step D]\n"
+	    "Check a KSR against the policy and the previous SKR, then sign each bundle\n"
+	    "with the KSKs on the token following the rollover schema (default normal;\n"
+	    "the first --ksk is 'current', the second 'next').  See keyroll-skr schemas.\n"
+	    "--card FILE: a crypto officer card (repeat, at least the quorum) instead of a PIN.\n"
+	    "A Knot DNS KSR (keymgr generate-ksr) is recognised by its first line; --format\n"
+	    "knot writes the SKR for keymgr import-skr "
+	    "(docs/knot-interop.md).\n" KR_KNOT_USAGE_BUNDLES);
 }
 
 /* The KSKs must be the ones the policy lists, and sign only inside their
@@ -67,23 +73,26 @@ static int check_ksk_policy(const struct kr_policy *pol, const struct kr_ksr_doc
 		size_t dslen = 0;
 
 		if (!k) {
-			snprintf(why, sizeof(why), "KSK %s is not among the policy's keys", labels[j]);
+			snprintf(why, sizeof(why), "KSK %s is not among the policy's keys",
+				 labels[j]);
 			break;
 		}
 		if (kr_dnskey_params(key, &bits, &e) != KR_OK || key->algorithm != k->algorithm ||
 		    (k->size && bits != k->size) || (k->exponent && e != k->exponent)) {
 			snprintf(why, sizeof(why),
-				 "KSK %s on the token is algorithm %u, %u bits; the policy says %u, %u bits",
+				 "KSK %s on the token is algorithm %u, %u bits; the policy says "
+				 "%u, %u bits",
 				 labels[j], key->algorithm, bits, k->algorithm, k->size);
 			break;
 		}
 		if (k->key_tag && kr_dnskey_keytag(key) != k->key_tag) {
-			snprintf(why, sizeof(why), "KSK %s has key tag %u, the policy says %u", labels[j],
-				 kr_dnskey_keytag(key), k->key_tag);
+			snprintf(why, sizeof(why), "KSK %s has key tag %u, the policy says %u",
+				 labels[j], kr_dnskey_keytag(key), k->key_tag);
 			break;
 		}
-		if (k->has_ds && (kr_ds_digest(&pol->zone, key, KR_DS_SHA256, ds, &dslen) != KR_OK ||
-				  dslen != 32 || memcmp(ds, k->ds_sha256, 32) != 0)) {
+		if (k->has_ds &&
+		    (kr_ds_digest(&pol->zone, key, KR_DS_SHA256, ds, &dslen) != KR_OK ||
+		     dslen != 32 || memcmp(ds, k->ds_sha256, 32) != 0)) {
 			snprintf(why, sizeof(why), "KSK %s does not match the policy's ds_sha256",
 				 labels[j]);
 			break;
@@ -105,9 +114,10 @@ static int check_ksk_policy(const struct kr_policy *pol, const struct kr_ksr_doc
 				if (kr_time_format(k->valid_from, a, sizeof(a)) ||
 				    kr_time_format(k->valid_until, z, sizeof(z)))
 					a[0] = z[0] = '\0';
-				snprintf(why, sizeof(why),
-					 "KSK %s would sign bundle %zu outside its validity (%s to %s)",
-					 labels[j], i + 1, a, k->valid_until ? z : "open");
+				snprintf(
+				    why, sizeof(why),
+				    "KSK %s would sign bundle %zu outside its validity (%s to %s)",
+				    labels[j], i + 1, a, k->valid_until ? z : "open");
 				break;
 			}
 		}
@@ -157,28 +167,46 @@ struct sign_args {
 static int parse_args(int argc, char **argv, struct sign_args *a)
 {
 	static const struct option opts[] = {
-		{"ksr", required_argument, NULL, 'k'},    {"out", required_argument, NULL, 'o'},
-		{"token", required_argument, NULL, 't'},  {"module", required_argument, NULL, 'm'},
-		{"pin-file", required_argument, NULL, 'p'}, {"ksk", required_argument, NULL, 'K'},
-		{"schema", required_argument, NULL, 's'}, {"policy", required_argument, NULL, 'y'},
-		{"previous-skr", required_argument, NULL, 'P'},
-		{"no-previous-skr", no_argument, NULL, 'N'}, {"now", required_argument, NULL, 'n'},
-		{"yes", no_argument, NULL, 'Y'},          {"json", no_argument, NULL, 'j'},
-		{"card", required_argument, NULL, 'c'},   {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"ksr", required_argument, NULL, 'k'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"token", required_argument, NULL, 't'},
+	    {"module", required_argument, NULL, 'm'},
+	    {"pin-file", required_argument, NULL, 'p'},
+	    {"ksk", required_argument, NULL, 'K'},
+	    {"schema", required_argument, NULL, 's'},
+	    {"policy", required_argument, NULL, 'y'},
+	    {"previous-skr", required_argument, NULL, 'P'},
+	    {"no-previous-skr", no_argument, NULL, 'N'},
+	    {"now", required_argument, NULL, 'n'},
+	    {"yes", no_argument, NULL, 'Y'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"card", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    KR_KNOT_LONGOPTS,
+	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, status;
 
 	memset(a, 0, sizeof(*a));
 	a->schema = "normal";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': a->ksr = optarg; break;
-		case 'o': a->out = optarg; break;
-		case 't': a->hsm.token = optarg; break;
-		case 'm': a->hsm.module = optarg; break;
-		case 'p': a->hsm.pin_file = optarg; break;
+		case 'k':
+			a->ksr = optarg;
+			break;
+		case 'o':
+			a->out = optarg;
+			break;
+		case 't':
+			a->hsm.token = optarg;
+			break;
+		case 'm':
+			a->hsm.module = optarg;
+			break;
+		case 'p':
+			a->hsm.pin_file = optarg;
+			break;
 		case 'c':
 			if (a->ncards == MAX_CARDS) {
 				kr_cli_error("at most %d --card", MAX_CARDS);
@@ -194,15 +222,39 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 			}
 			a->ksks[a->nksks++] = optarg;
 			break;
-		case 's': a->schema = optarg; break;
-		case 'y': a->policy = optarg; break;
-		case 'P': a->prev = optarg; break;
-		case 'N': a->no_prev = 1; break;
-		case 'n': a->now = optarg; break;
-		case 'Y': a->yes = 1; break;
-		case 'j': a->json = 1; break;
-		case 'h': usage(stdout); return -1;
-		default: usage(stderr); return KR_EXIT_USAGE;
+		case 's':
+			a->schema = optarg;
+			break;
+		case 'y':
+			a->policy = optarg;
+			break;
+		case 'P':
+			a->prev = optarg;
+			break;
+		case 'N':
+			a->no_prev = 1;
+			break;
+		case 'n':
+			a->now = optarg;
+			break;
+		case 'Y':
+			a->yes = 1;
+			break;
+		case 'j':
+			a->json = 1;
+			break;
+		case KR_OPT_KNOT_FORMAT:
+		case KR_OPT_KNOT_VALIDITY:
+		case KR_OPT_KNOT_STEP:
+			if ((status = kr_knot_option(c, optarg, 1)))
+				return status;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			usage(stderr);
+			return KR_EXIT_USAGE;
 		}
 	}
 	if (optind != argc || !a->ksr || !a->out || a->nksks == 0) {
@@ -211,8 +263,9 @@ static int parse_args(int argc, char **argv, struct sign_args *a)
 		return KR_EXIT_USAGE;
 	}
 	if (!!a->prev == a->no_prev) {
-		kr_cli_error("give either --previous-skr SKR or --no-previous-skr (the chain checks "
-			     "are skipped only when you say so)");
+		kr_cli_error(
+		    "give either --previous-skr SKR or --no-previous-skr (the chain checks "
+		    "are skipped only when you say so)");
 		return KR_EXIT_USAGE;
 	}
 	for (size_t i = 0; i < a->nksks; i++)
@@ -240,14 +293,14 @@ static int find_schema(const struct kr_policy *pol, const char *name, struct kr_
 	free(custom);
 	if (rc) {
 		kr_cli_error("no schema %s (built in: normal, pre-publish, rollover, revoke, "
-			     "publish+, rollover+, revoke+; or the policy's schemas:)", name);
+			     "publish+, rollover+, revoke+; or the policy's schemas:)",
+			     name);
 		return KR_EXIT_USAGE;
 	}
 	return KR_EXIT_OK;
 }
 
-static void print_json_tail(const char *ksr_hash_hex, const struct kr_ksr_doc *skr,
-			    const char *out)
+static void print_json_tail(const char *ksr_hash_hex, const struct kr_ksr_doc *skr, const char *out)
 {
 	printf(", \"ksr_sha256\": \"%s\", \"skr\": ", ksr_hash_hex);
 	kr_json_string(stdout, out);
@@ -268,11 +321,14 @@ static void print_json_tail(const char *ksr_hash_hex, const struct kr_ksr_doc *s
 			int signs = 0;
 
 			for (size_t s = 0; s < b->nsigs; s++)
-				signs |= strcmp(b->sigs[s].key_identifier, b->keys[k].key_identifier) == 0;
+				signs |= strcmp(b->sigs[s].key_identifier,
+						b->keys[k].key_identifier) == 0;
 			printf("%s{\"tag\": %u, \"flags\": %u, \"signs\": %s}", k ? ", " : "",
-			       b->keys[k].key_tag, b->keys[k].dnskey.flags, signs ? "true" : "false");
+			       b->keys[k].key_tag, b->keys[k].dnskey.flags,
+			       signs ? "true" : "false");
 		}
-		printf("], \"dnskey_response_bytes\": %zu}", kr_dnskey_response_size(&skr->domain, b));
+		printf("], \"dnskey_response_bytes\": %zu}",
+		       kr_dnskey_response_size(&skr->domain, b));
 	}
 	printf("]}\n");
 }
@@ -289,8 +345,7 @@ int skr_cmd_sign(int argc, char **argv)
 	struct kr_skr_ksk ksks[MAX_KSKS];
 	struct kr_skr_params params;
 	size_t ref2ksk[KR_SCHEMA_MAX_REFS], nsigners = 0, nrevoked = 0, xml_len = 0, ksr_len = 0;
-	uint8_t *ksr_bytes = NULL, md[32];
-	unsigned mdlen = 0;
+	uint8_t *ksr_bytes = NULL;
 	char err[512] = "", *xml = NULL, hex[65] = "";
 	int64_t now = 0;
 	int status, rc, signed_ok = 0;
@@ -312,7 +367,8 @@ int skr_cmd_sign(int argc, char **argv)
 		status = kr_cli_fail(rc, "KSR %s", a.ksr);
 		goto out;
 	}
-	rc = kr_ksr_parse(ksr_bytes, ksr_len, &ksr, err, sizeof(err));
+	kr_knot_use_policy(pol);
+	rc = kr_knot_parse_doc(ksr_bytes, ksr_len, &ksr, err, sizeof(err)); /* XML or Knot */
 	if (rc || ksr->kind != KR_KSR_REQUEST) {
 		kr_cli_error("KSR %s: %s", a.ksr, rc ? err : "is an SKR, not a KSR");
 		status = rc == KR_ENOMEM ? KR_EXIT_ENV : KR_EXIT_REJECTED;
@@ -357,8 +413,8 @@ int skr_cmd_sign(int argc, char **argv)
 	}
 	rc = check_ksk_policy(pol, ksr, &schema, ref2ksk, a.ksks, signers, a.nksks, &rep);
 	if (rc == KR_OK)
-		rc = kr_check_report_add(&rep, "SKR-SCHEMA", KR_CHECK_PASS, "schema %s fits %zu bundles",
-					 schema.name, ksr->nbundles);
+		rc = kr_check_report_add(&rep, "SKR-SCHEMA", KR_CHECK_PASS,
+					 "schema %s fits %zu bundles", schema.name, ksr->nbundles);
 	if (!a.json)
 		kr_report_print(stdout, &rep, a.ksr, 0);
 	if (rc || rep.nfail) {
@@ -367,21 +423,22 @@ int skr_cmd_sign(int argc, char **argv)
 		goto out;
 	}
 
-	if (EVP_Digest(ksr_bytes, ksr_len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-		status = kr_cli_fail(KR_ECRYPTO, "hashing the KSR");
+	/* With --json stdout carries only the JSON object: the hash the
+	 * operator confirms against goes to the terminal's stderr. */
+	rc = kr_tool_hash(!a.json ? stdout : a.yes ? NULL : stderr, "KSR", ksr_bytes, ksr_len, hex);
+	if (rc) {
+		status = kr_cli_fail(rc, "hashing the KSR");
 		goto out;
 	}
-	for (unsigned i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	if (!a.json)
-		kr_tool_print_hash(stdout, "KSR", ksr_bytes, ksr_len);
 	if (!a.yes) {
 		fflush(stdout);
-		rc = kr_cli_confirm("Sign this KSR (compare the hash with the ZSK operator's)? Type Yes: ");
+		rc = kr_cli_confirm(
+		    "Sign this KSR (compare the hash with the ZSK operator's)? Type Yes: ");
 		if (rc) {
 			status = rc == KR_ECANCEL ? KR_EXIT_REJECTED : KR_EXIT_ENV;
-			kr_cli_error("%s", rc == KR_ECANCEL ? "not confirmed: nothing signed"
-							    : "no terminal to confirm on: use --yes");
+			kr_cli_error("%s", rc == KR_ECANCEL
+					       ? "not confirmed: nothing signed"
+					       : "no terminal to confirm on: use --yes");
 			goto out;
 		}
 	}
@@ -409,6 +466,14 @@ int skr_cmd_sign(int argc, char **argv)
 		status = KR_EXIT_ENV;
 		goto out;
 	}
+	if (kr_knot_format_knot()) {
+		/* the verified SKR in Knot DNS's text format instead (read back and
+		 * verified again by kr_knot_skr_text) */
+		free(xml);
+		xml = NULL;
+		if ((status = kr_knot_skr_text(skr, now, &xml, &xml_len)))
+			goto out;
+	}
 	rc = kr_write_file_atomic(a.out, xml, xml_len, 0644);
 	if (rc) {
 		status = kr_cli_fail(rc, "writing %s", a.out);
@@ -421,10 +486,12 @@ int skr_cmd_sign(int argc, char **argv)
 		printf("SKR written to %s (schema %s)\n", a.out, schema.name);
 		big = kr_bundle_table_print(stdout, skr);
 		if (big)
-			kr_cli_warn("%zu bundle%s DNSKEY response%s exceed%s %d bytes (TCP fallback, "
-				    "fragmentation)", big, big == 1 ? "'s" : "s'", big == 1 ? "" : "s",
-				    big == 1 ? "s" : "", KR_DNSKEY_RESPONSE_WARN);
-		kr_tool_print_hash(stdout, "SKR", (const uint8_t *)xml, xml_len);
+			kr_cli_warn(
+			    "%zu bundle%s DNSKEY response%s exceed%s %d bytes (TCP fallback, "
+			    "fragmentation)",
+			    big, big == 1 ? "'s" : "s'", big == 1 ? "" : "s", big == 1 ? "s" : "",
+			    KR_DNSKEY_RESPONSE_WARN);
+		kr_tool_hash(stdout, "SKR", (const uint8_t *)xml, xml_len, NULL);
 	}
 out:
 	if (a.json && rep.n) {
@@ -453,10 +520,10 @@ out:
 int skr_cmd_schemas(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"policy", required_argument, NULL, 'y'},
-		{"slots", required_argument, NULL, 'n'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"policy", required_argument, NULL, 'y'},
+	    {"slots", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *policy = NULL;
 	struct kr_policy *pol = NULL;
@@ -468,7 +535,9 @@ int skr_cmd_schemas(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'y': policy = optarg; break;
+		case 'y':
+			policy = optarg;
+			break;
 		case 'n': {
 			char *end = NULL;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -480,11 +549,13 @@ int skr_cmd_schemas(int argc, char **argv)
 			break;
 		}
 		case 'h':
-			printf("usage: keyroll-skr schemas [--policy FILE] [--slots N]\n"
-			       "List the rollover schemas (built in and the policy's) slot by slot\n"
-			       "for a KSR of N bundles (default 9).\n");
+			printf(
+			    "usage: keyroll-skr schemas [--policy FILE] [--slots N]\n"
+			    "List the rollover schemas (built in and the policy's) slot by slot\n"
+			    "for a KSR of N bundles (default 9).\n");
 			return KR_EXIT_OK;
-		default: return KR_EXIT_USAGE;
+		default:
+			return KR_EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
@@ -513,7 +584,8 @@ int skr_cmd_schemas(int argc, char **argv)
 			char buf[256];
 
 			if (kr_schema_slot(&s, slot, slots, &act) != KR_OK) {
-				printf("  %3zu  (no rule: this schema does not fit %zu bundles)\n", slot, slots);
+				printf("  %3zu  (no rule: this schema does not fit %zu bundles)\n",
+				       slot, slots);
 				continue;
 			}
 			if (kr_schema_action_format(&s, &act, buf, sizeof(buf)) != KR_OK)

@@ -11,6 +11,7 @@
 
 #include <libfyaml.h>
 
+#include "lib/errbuf.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
 #include "lib/yamltext.h"
@@ -25,38 +26,28 @@ struct builtin {
 };
 
 static const struct builtin builtins[] = {
-	{"normal", 1, {{KR_SCHEMA_DEFAULT, 0, 0, {C, C, 0}}}},
-	{"pre-publish", 2,
-	 {{KR_SCHEMA_FIRST, 0, 0, {C, C, 0}}, {KR_SCHEMA_DEFAULT, 0, 0, {C | N, C, 0}}}},
-	{"rollover", 2,
-	 {{KR_SCHEMA_FIRST, 0, 0, {C | N, C, 0}}, {KR_SCHEMA_DEFAULT, 0, 0, {C | N, N, 0}}}},
-	{"revoke", 3,
-	 {{KR_SCHEMA_FIRST, 0, 0, {C | N, N, 0}},
-	  {KR_SCHEMA_LAST, 0, 0, {N, N, 0}},
-	  {KR_SCHEMA_DEFAULT, 0, 0, {N, C | N, C}}}},
-	{"publish+", 1, {{KR_SCHEMA_DEFAULT, 0, 0, {C | N, C, 0}}}},
-	{"rollover+", 1, {{KR_SCHEMA_DEFAULT, 0, 0, {C | N, N, 0}}}},
-	{"revoke+", 3,
-	 {{KR_SCHEMA_FIRST, 0, 0, {N, N, 0}},
-	  {KR_SCHEMA_LAST, 0, 0, {N, N, 0}},
-	  {KR_SCHEMA_DEFAULT, 0, 0, {N, C | N, C}}}},
+    {"normal", 1, {{KR_SCHEMA_DEFAULT, 0, 0, {C, C, 0}}}},
+    {"pre-publish",
+     2,
+     {{KR_SCHEMA_FIRST, 0, 0, {C, C, 0}}, {KR_SCHEMA_DEFAULT, 0, 0, {C | N, C, 0}}}},
+    {"rollover",
+     2,
+     {{KR_SCHEMA_FIRST, 0, 0, {C | N, C, 0}}, {KR_SCHEMA_DEFAULT, 0, 0, {C | N, N, 0}}}},
+    {"revoke",
+     3,
+     {{KR_SCHEMA_FIRST, 0, 0, {C | N, N, 0}},
+      {KR_SCHEMA_LAST, 0, 0, {N, N, 0}},
+      {KR_SCHEMA_DEFAULT, 0, 0, {N, C | N, C}}}},
+    {"publish+", 1, {{KR_SCHEMA_DEFAULT, 0, 0, {C | N, C, 0}}}},
+    {"rollover+", 1, {{KR_SCHEMA_DEFAULT, 0, 0, {C | N, N, 0}}}},
+    {"revoke+",
+     3,
+     {{KR_SCHEMA_FIRST, 0, 0, {N, N, 0}},
+      {KR_SCHEMA_LAST, 0, 0, {N, N, 0}},
+      {KR_SCHEMA_DEFAULT, 0, 0, {N, C | N, C}}}},
 };
 
 #define NBUILTINS (sizeof(builtins) / sizeof(builtins[0]))
-
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(errbuf, errlen, fmt, ap) < 0)
-		errbuf[0] = '\0';
-	va_end(ap);
-}
 
 size_t kr_schema_builtin_count(void)
 {
@@ -118,9 +109,15 @@ int kr_schema_slot(const struct kr_schema *s, size_t slot, size_t nslots,
 				return KR_OK;
 			}
 			break;
-		case KR_SCHEMA_FIRST: first = r; break;
-		case KR_SCHEMA_LAST: last = r; break;
-		case KR_SCHEMA_DEFAULT: dflt = r; break;
+		case KR_SCHEMA_FIRST:
+			first = r;
+			break;
+		case KR_SCHEMA_LAST:
+			last = r;
+			break;
+		case KR_SCHEMA_DEFAULT:
+			dflt = r;
+			break;
 		}
 	}
 	if (slot == 1 && first)
@@ -141,19 +138,21 @@ int kr_schema_check(const struct kr_schema *s, size_t nslots, char *errbuf, size
 	if (!s)
 		return KR_EINVAL;
 	if (nslots == 0) {
-		seterr(errbuf, errlen, "no bundles to sign");
+		kr_errbuf(errbuf, errlen, "no bundles to sign");
 		return KR_EPOLICY;
 	}
 	for (size_t i = 0; i < s->nrules; i++) {
 		if (s->rules[i].kind == KR_SCHEMA_SLOTS && s->rules[i].to > nslots) {
-			seterr(errbuf, errlen, "schema %s has a rule for slot %u but the KSR has %zu bundles",
-			       s->name, s->rules[i].to, nslots);
+			kr_errbuf(errbuf, errlen,
+				  "schema %s has a rule for slot %u but the KSR has %zu bundles",
+				  s->name, s->rules[i].to, nslots);
 			return KR_EPOLICY;
 		}
 	}
 	for (size_t slot = 1; slot <= nslots; slot++) {
 		if (kr_schema_slot(s, slot, nslots, &a) != KR_OK) {
-			seterr(errbuf, errlen, "schema %s has no rule for slot %zu", s->name, slot);
+			kr_errbuf(errbuf, errlen, "schema %s has no rule for slot %zu", s->name,
+				  slot);
 			return KR_EPOLICY;
 		}
 	}
@@ -193,19 +192,23 @@ int kr_schema_resolve(const struct kr_schema *s, const char *const *labels, size
 				if (strcmp(labels[j], s->refs[r]) == 0)
 					k = j;
 			if (k == (size_t)-1) {
-				seterr(errbuf, errlen, "schema %s uses key %s, which is not among the --ksk labels",
-				       s->name, s->refs[r]);
+				kr_errbuf(
+				    errbuf, errlen,
+				    "schema %s uses key %s, which is not among the --ksk labels",
+				    s->name, s->refs[r]);
 				return KR_ENOTFOUND;
 			}
 		} else if (k >= nlabels) {
-			seterr(errbuf, errlen, "schema %s uses the %s KSK: give %zu --ksk labels",
-			       s->name, s->refs[r], k + 1);
+			kr_errbuf(errbuf, errlen,
+				  "schema %s uses the %s KSK: give %zu --ksk labels", s->name,
+				  s->refs[r], k + 1);
 			return KR_ENOTFOUND;
 		}
 		for (size_t q = 0; q < r; q++) {
 			if (idx[q] == k) {
-				seterr(errbuf, errlen, "schema %s names KSK %s twice (%s and %s)", s->name,
-				       labels[k], s->refs[q], s->refs[r]);
+				kr_errbuf(errbuf, errlen,
+					  "schema %s names KSK %s twice (%s and %s)", s->name,
+					  labels[k], s->refs[q], s->refs[r]);
 				return KR_EINVAL;
 			}
 		}
@@ -214,7 +217,8 @@ int kr_schema_resolve(const struct kr_schema *s, const char *const *labels, size
 	}
 	for (size_t j = 0; j < nlabels; j++) {
 		if (!(used & (1u << j))) {
-			seterr(errbuf, errlen, "KSK %s is not used by schema %s", labels[j], s->name);
+			kr_errbuf(errbuf, errlen, "KSK %s is not used by schema %s", labels[j],
+				  s->name);
 			return KR_EINVAL;
 		}
 	}
@@ -222,7 +226,7 @@ int kr_schema_resolve(const struct kr_schema *s, const char *const *labels, size
 }
 
 static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int append(char *buf, size_t size, size_t *pos, const char *fmt, ...)
 {
 	va_list ap;
@@ -254,8 +258,8 @@ static int format_mask(const struct kr_schema *s, const char *what, uint32_t mas
 	return rc;
 }
 
-int kr_schema_action_format(const struct kr_schema *s, const struct kr_schema_action *a,
-			    char *buf, size_t size)
+int kr_schema_action_format(const struct kr_schema *s, const struct kr_schema_action *a, char *buf,
+			    size_t size)
 {
 	size_t pos = 0;
 	int rc;
@@ -279,7 +283,7 @@ struct yctx {
 };
 
 static int yerr(struct yctx *y, struct fy_node *n, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int yerr(struct yctx *y, struct fy_node *n, int rc, const char *fmt, ...)
 {
 	struct fy_token *t = n ? fy_node_get_scalar_token(n) : NULL;
@@ -293,10 +297,10 @@ static int yerr(struct yctx *y, struct fy_node *n, int rc, const char *fmt, ...)
 		msg[0] = '\0';
 	va_end(ap);
 	if (m)
-		seterr(y->errbuf, y->errlen, "policy line %d (%s): %s", m->line + 1,
-		       path ? path : "?", msg);
+		kr_errbuf(y->errbuf, y->errlen, "policy line %d (%s): %s", m->line + 1,
+			  path ? path : "?", msg);
 	else
-		seterr(y->errbuf, y->errlen, "policy %s: %s", path ? path : "schemas", msg);
+		kr_errbuf(y->errbuf, y->errlen, "policy %s: %s", path ? path : "schemas", msg);
 	free(path);
 	return rc;
 }
@@ -336,9 +340,11 @@ static int add_ref(struct yctx *y, struct kr_schema *s, struct fy_node *n, uint3
 				    KR_SCHEMA_MAX_REFS);
 		/* "current" and "ksk_current" are the same key: keep one spelling. */
 		for (size_t q = 0; q < s->nrefs; q++)
-			if (ref_index(name) != (size_t)-1 && ref_index(s->refs[q]) == ref_index(name))
-				return yerr(y, n, KR_EPOLICY, "schema %s names %s as %s and %s", s->name,
-					    ref_index(name) ? "next" : "current", s->refs[q], name);
+			if (ref_index(name) != (size_t)-1 &&
+			    ref_index(s->refs[q]) == ref_index(name))
+				return yerr(y, n, KR_EPOLICY, "schema %s names %s as %s and %s",
+					    s->name, ref_index(name) ? "next" : "current",
+					    s->refs[q], name);
 		memcpy(s->refs[r], name, sizeof(name));
 		s->nrefs++;
 	}
@@ -447,8 +453,8 @@ static int parse_slot_key(struct yctx *y, struct fy_node *k, struct kr_schema_ru
 	if (parse_uint(key, &r->from) || parse_uint(dash ? dash + 1 : key, &r->to) ||
 	    r->to < r->from)
 		return yerr(y, k, KR_EMALFORMED,
-			    "unknown slot '%s%s%s' (a number, a range A-B, first, last or default)", key,
-			    dash ? "-" : "", dash ? dash + 1 : "");
+			    "unknown slot '%s%s%s' (a number, a range A-B, first, last or default)",
+			    key, dash ? "-" : "", dash ? dash + 1 : "");
 	return KR_OK;
 }
 
@@ -476,7 +482,8 @@ static int parse_schema(struct yctx *y, struct fy_node *n, struct kr_schema *s)
 
 			if (o->kind == r.kind &&
 			    (r.kind != KR_SCHEMA_SLOTS || (r.from <= o->to && o->from <= r.to)))
-				return yerr(y, k, KR_EPOLICY, "schema %s: slot rule overlaps an earlier one",
+				return yerr(y, k, KR_EPOLICY,
+					    "schema %s: slot rule overlaps an earlier one",
 					    s->name);
 		}
 		if (!v)
@@ -503,7 +510,8 @@ static void diag_capture(struct fy_diag *diag, void *user, const char *buf, size
 		return;
 	while (n < len && buf[n] != '\n')
 		n++;
-	seterr(y->errbuf, y->errlen, "policy is not valid YAML: %.*s", (int)(n > 200 ? 200 : n), buf);
+	kr_errbuf(y->errbuf, y->errlen, "policy is not valid YAML: %.*s", (int)(n > 200 ? 200 : n),
+		  buf);
 }
 
 int kr_schema_parse_yaml(const char *yaml, size_t len, struct kr_schema **out, size_t *n,
@@ -542,7 +550,7 @@ int kr_schema_parse_yaml(const char *yaml, size_t len, struct kr_schema **out, s
 	doc = fy_document_build_from_string(&cfg, yaml, len);
 	if (!doc) {
 		if (errbuf && errlen && !errbuf[0])
-			seterr(errbuf, errlen, "policy is not valid YAML");
+			kr_errbuf(errbuf, errlen, "policy is not valid YAML");
 		rc = KR_EMALFORMED;
 		goto out;
 	}
@@ -579,7 +587,8 @@ int kr_schema_parse_yaml(const char *yaml, size_t len, struct kr_schema **out, s
 			goto out;
 		}
 		if (!fy_node_pair_value(p)) {
-			rc = yerr(&y, fy_node_pair_key(p), KR_EMALFORMED, "schema %s is empty", s->name);
+			rc = yerr(&y, fy_node_pair_key(p), KR_EMALFORMED, "schema %s is empty",
+				  s->name);
 			goto out;
 		}
 		rc = parse_schema(&y, fy_node_pair_value(p), s);
@@ -607,7 +616,7 @@ int kr_schema_load_file(const char *path, struct kr_schema **out, size_t *n, cha
 
 	rc = kr_read_file(path, 1024 * 1024, &buf, &len);
 	if (rc) {
-		seterr(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
+		kr_errbuf(errbuf, errlen, "%s: %s", path, kr_strerror(rc));
 		return rc;
 	}
 	rc = kr_schema_parse_yaml((const char *)buf, len, out, n, errbuf, errlen);

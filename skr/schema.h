@@ -124,7 +124,7 @@ int kr_schema_resolve(const struct kr_schema *s, const char *const *labels, size
 		      size_t idx[KR_SCHEMA_MAX_REFS], char *errbuf, size_t errlen);
 
 /* "publish C+N sign C" style one-line description of an action (for tables). */
-int kr_schema_action_format(const struct kr_schema *s, const struct kr_schema_action *a,
-			    char *buf, size_t size);
+int kr_schema_action_format(const struct kr_schema *s, const struct kr_schema_action *a, char *buf,
+			    size_t size);
 
 #endif

@@ -3,29 +3,14 @@
  */
 #include "skr/sign.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/errbuf.h"
 #include "lib/error.h"
 
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!errbuf || !errlen)
-		return;
-	va_start(ap, fmt);
-	if (vsnprintf(errbuf, errlen, fmt, ap) < 0)
-		errbuf[0] = '\0';
-	va_end(ap);
-}
-
-/* Add the algorithm of key to the policy's list unless it is there already. */
-static int policy_add_alg(struct kr_ksr_policy *pol, const struct kr_dnskey *key)
+int kr_ksr_policy_add_alg(struct kr_ksr_policy *pol, const struct kr_dnskey *key)
 {
 	struct kr_ksr_sigalg a = {key->algorithm, 0, 0};
 	int rc;
@@ -66,10 +51,11 @@ static int check_alg_coverage(const struct kr_ksr_bundle *b, char *errbuf, size_
 			if (b->sigs[j].rrsig.algorithm == b->keys[i].dnskey.algorithm)
 				signed_alg = 1;
 		if (!signed_alg) {
-			seterr(errbuf, errlen,
-			       "bundle %s: DNSKEY algorithm %u (key %s) has no KSK signature; every "
-			       "algorithm in the RRset must sign it (RFC 4035 2.2)",
-			       b->id, b->keys[i].dnskey.algorithm, b->keys[i].key_identifier);
+			kr_errbuf(
+			    errbuf, errlen,
+			    "bundle %s: DNSKEY algorithm %u (key %s) has no KSK signature; every "
+			    "algorithm in the RRset must sign it (RFC 4035 2.2)",
+			    b->id, b->keys[i].dnskey.algorithm, b->keys[i].key_identifier);
 			return KR_EPOLICY;
 		}
 	}
@@ -120,7 +106,7 @@ static int sign_bundle(const struct kr_ksr_doc *ksr, const struct kr_ksr_bundle 
 		rc = add_key(out, ksks[j].label, &k, p->ttl);
 		if (rc)
 			return rc;
-		rc = policy_add_alg(kpol, &k);
+		rc = kr_ksr_policy_add_alg(kpol, &k);
 		if (rc)
 			return rc;
 	}
@@ -140,8 +126,9 @@ static int sign_bundle(const struct kr_ksr_doc *ksr, const struct kr_ksr_bundle 
 			continue;
 		s = (revoke & (1u << j)) ? ksks[j].revoked : ksks[j].signer;
 		if (!s) {
-			seterr(errbuf, errlen, "bundle %s: KSK %s must sign revoked but has no revoked signer",
-			       req->id, ksks[j].label);
+			kr_errbuf(errbuf, errlen,
+				  "bundle %s: KSK %s must sign revoked but has no revoked signer",
+				  req->id, ksks[j].label);
 			rc = KR_EINVAL;
 			goto out;
 		}
@@ -151,8 +138,8 @@ static int sign_bundle(const struct kr_ksr_doc *ksr, const struct kr_ksr_bundle 
 		rc = kr_rrsig_sign(s, &ksr->domain, set, nset, p->ttl, (uint32_t)req->inception,
 				   (uint32_t)req->expiration, &sig.rrsig);
 		if (rc) {
-			seterr(errbuf, errlen, "bundle %s: signing with KSK %s failed: %s", req->id,
-			       ksks[j].label, kr_strerror(rc));
+			kr_errbuf(errbuf, errlen, "bundle %s: signing with KSK %s failed: %s",
+				  req->id, ksks[j].label, kr_strerror(rc));
 			goto out;
 		}
 		rc = kr_ksr_bundle_add_sig(out, &sig);
@@ -178,7 +165,7 @@ int kr_skr_sign(const struct kr_ksr_doc *ksr, const struct kr_schema *schema,
 		return KR_EINVAL;
 	*out = NULL;
 	if (ksr->kind != KR_KSR_REQUEST) {
-		seterr(errbuf, errlen, "the input is not a KSR (no <Request>)");
+		kr_errbuf(errbuf, errlen, "the input is not a KSR (no <Request>)");
 		return KR_EINVAL;
 	}
 	for (size_t j = 0; j < nksks; j++) {
@@ -186,8 +173,10 @@ int kr_skr_sign(const struct kr_ksr_doc *ksr, const struct kr_schema *schema,
 			return KR_EINVAL;
 		if (!(ksks[j].signer->key.flags & KR_DNSKEY_SEP) ||
 		    (ksks[j].signer->key.flags & KR_DNSKEY_REVOKE) ||
-		    (ksks[j].revoked && !kr_dnskey_same_key(&ksks[j].signer->key, &ksks[j].revoked->key))) {
-			seterr(errbuf, errlen, "KSK %s: signer is not a KSK with flags 257", ksks[j].label);
+		    (ksks[j].revoked &&
+		     !kr_dnskey_same_key(&ksks[j].signer->key, &ksks[j].revoked->key))) {
+			kr_errbuf(errbuf, errlen, "KSK %s: signer is not a KSK with flags 257",
+				  ksks[j].label);
 			return KR_EINVAL;
 		}
 		labels[j] = ksks[j].label;
@@ -223,8 +212,8 @@ int kr_skr_sign(const struct kr_ksr_doc *ksr, const struct kr_schema *schema,
 		if (rc)
 			goto out;
 		skr->nbundles = i + 1; /* so kr_ksr_free() sees a partly built bundle */
-		rc = sign_bundle(ksr, &ksr->bundles[i], &act, ref2ksk, schema->nrefs, ksks, nksks, p,
-				 &skr->bundles[i], &skr->ksk_policy, errbuf, errlen);
+		rc = sign_bundle(ksr, &ksr->bundles[i], &act, ref2ksk, schema->nrefs, ksks, nksks,
+				 p, &skr->bundles[i], &skr->ksk_policy, errbuf, errlen);
 		if (rc)
 			goto out;
 	}
@@ -240,14 +229,15 @@ out:
 
 /* --- verification --------------------------------------------------------- */
 
-static int verify_bundle(const struct kr_ksr_doc *skr, const struct kr_ksr_bundle *b,
-			 char *errbuf, size_t errlen)
+static int verify_bundle(const struct kr_ksr_doc *skr, const struct kr_ksr_bundle *b, char *errbuf,
+			 size_t errlen)
 {
 	struct kr_dnskey *set = NULL;
 	int rc = KR_OK;
 
 	if (b->nkeys == 0 || b->nsigs == 0) {
-		seterr(errbuf, errlen, "bundle %s has no %s", b->id, b->nkeys ? "signature" : "keys");
+		kr_errbuf(errbuf, errlen, "bundle %s has no %s", b->id,
+			  b->nkeys ? "signature" : "keys");
 		return KR_EMALFORMED;
 	}
 	set = calloc(b->nkeys, sizeof(*set));
@@ -256,9 +246,10 @@ static int verify_bundle(const struct kr_ksr_doc *skr, const struct kr_ksr_bundl
 	for (size_t i = 0; i < b->nkeys; i++) {
 		set[i] = b->keys[i].dnskey;
 		if (b->keys[i].key_tag != kr_dnskey_keytag(&set[i])) {
-			seterr(errbuf, errlen, "bundle %s: key %s has keyTag %u but its key tag is %u",
-			       b->id, b->keys[i].key_identifier, b->keys[i].key_tag,
-			       kr_dnskey_keytag(&set[i]));
+			kr_errbuf(errbuf, errlen,
+				  "bundle %s: key %s has keyTag %u but its key tag is %u", b->id,
+				  b->keys[i].key_identifier, b->keys[i].key_tag,
+				  kr_dnskey_keytag(&set[i]));
 			rc = KR_EMALFORMED;
 			goto out;
 		}
@@ -273,23 +264,26 @@ static int verify_bundle(const struct kr_ksr_doc *skr, const struct kr_ksr_bundl
 			    b->keys[i].dnskey.algorithm == s->rrsig.algorithm)
 				signer = &b->keys[i];
 		if (!signer || !(signer->dnskey.flags & KR_DNSKEY_SEP)) {
-			seterr(errbuf, errlen,
-			       "bundle %s: signature by %s (tag %u) has no matching KSK in the bundle",
-			       b->id, s->key_identifier, s->rrsig.key_tag);
+			kr_errbuf(
+			    errbuf, errlen,
+			    "bundle %s: signature by %s (tag %u) has no matching KSK in the bundle",
+			    b->id, s->key_identifier, s->rrsig.key_tag);
 			rc = KR_EBADSIG;
 			goto out;
 		}
 		if (s->rrsig.inception != (uint32_t)b->inception ||
 		    s->rrsig.expiration != (uint32_t)b->expiration) {
-			seterr(errbuf, errlen, "bundle %s: signature by %s does not carry the bundle's validity",
-			       b->id, s->key_identifier);
+			kr_errbuf(errbuf, errlen,
+				  "bundle %s: signature by %s does not carry the bundle's validity",
+				  b->id, s->key_identifier);
 			rc = KR_EBADSIG;
 			goto out;
 		}
 		rc = kr_rrsig_verify(&s->rrsig, &skr->domain, set, b->nkeys, &signer->dnskey);
 		if (rc) {
-			seterr(errbuf, errlen, "bundle %s: signature by %s (tag %u) does not verify: %s",
-			       b->id, s->key_identifier, s->rrsig.key_tag, kr_strerror(rc));
+			kr_errbuf(errbuf, errlen,
+				  "bundle %s: signature by %s (tag %u) does not verify: %s", b->id,
+				  s->key_identifier, s->rrsig.key_tag, kr_strerror(rc));
 			rc = KR_EBADSIG;
 			goto out;
 		}
@@ -306,11 +300,11 @@ int kr_skr_verify(const struct kr_ksr_doc *skr, char *errbuf, size_t errlen)
 	if (!skr)
 		return KR_EINVAL;
 	if (skr->kind != KR_KSR_RESPONSE) {
-		seterr(errbuf, errlen, "not an SKR (no <Response>)");
+		kr_errbuf(errbuf, errlen, "not an SKR (no <Response>)");
 		return KR_EMALFORMED;
 	}
 	if (skr->nbundles == 0) {
-		seterr(errbuf, errlen, "the SKR has no bundles");
+		kr_errbuf(errbuf, errlen, "the SKR has no bundles");
 		return KR_EMALFORMED;
 	}
 	for (size_t i = 0; i < skr->nbundles; i++) {
@@ -324,13 +318,14 @@ int kr_skr_verify(const struct kr_ksr_doc *skr, char *errbuf, size_t errlen)
 static const struct kr_ksr_key *find_key(const struct kr_ksr_bundle *b, const struct kr_dnskey *k)
 {
 	for (size_t i = 0; i < b->nkeys; i++)
-		if (b->keys[i].dnskey.flags == k->flags && kr_dnskey_same_key(&b->keys[i].dnskey, k))
+		if (b->keys[i].dnskey.flags == k->flags &&
+		    kr_dnskey_same_key(&b->keys[i].dnskey, k))
 			return &b->keys[i];
 	return NULL;
 }
 
-int kr_skr_verify_response(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc *skr,
-			   char *errbuf, size_t errlen)
+int kr_skr_verify_response(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc *skr, char *errbuf,
+			   size_t errlen)
 {
 	int rc;
 
@@ -340,12 +335,12 @@ int kr_skr_verify_response(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc
 	if (rc)
 		return rc;
 	if (!kr_name_equal(&ksr->domain, &skr->domain) || strcmp(ksr->id, skr->id) != 0) {
-		seterr(errbuf, errlen, "the SKR answers another KSR (id %s) or domain", skr->id);
+		kr_errbuf(errbuf, errlen, "the SKR answers another KSR (id %s) or domain", skr->id);
 		return KR_EPOLICY;
 	}
 	if (ksr->nbundles != skr->nbundles) {
-		seterr(errbuf, errlen, "the KSR has %zu bundles, the SKR %zu", ksr->nbundles,
-		       skr->nbundles);
+		kr_errbuf(errbuf, errlen, "the KSR has %zu bundles, the SKR %zu", ksr->nbundles,
+			  skr->nbundles);
 		return KR_EPOLICY;
 	}
 	for (size_t i = 0; i < ksr->nbundles; i++) {
@@ -354,14 +349,16 @@ int kr_skr_verify_response(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc
 
 		if (strcmp(q->id, r->id) != 0 || q->inception != r->inception ||
 		    q->expiration != r->expiration) {
-			seterr(errbuf, errlen, "SKR bundle %zu (%s) does not match KSR bundle %s", i + 1,
-			       r->id, q->id);
+			kr_errbuf(errbuf, errlen,
+				  "SKR bundle %zu (%s) does not match KSR bundle %s", i + 1, r->id,
+				  q->id);
 			return KR_EPOLICY;
 		}
 		for (size_t k = 0; k < q->nkeys; k++) {
 			if (!find_key(r, &q->keys[k].dnskey)) {
-				seterr(errbuf, errlen, "SKR bundle %s lacks the requested key %s (tag %u)",
-				       r->id, q->keys[k].key_identifier, q->keys[k].key_tag);
+				kr_errbuf(errbuf, errlen,
+					  "SKR bundle %s lacks the requested key %s (tag %u)",
+					  r->id, q->keys[k].key_identifier, q->keys[k].key_tag);
 				return KR_EPOLICY;
 			}
 		}
@@ -371,15 +368,18 @@ int kr_skr_verify_response(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc
 			if (d->flags & KR_DNSKEY_SEP)
 				continue;
 			if (!find_key(q, d)) {
-				seterr(errbuf, errlen, "SKR bundle %s adds a zone key %s (tag %u) not in the KSR",
-				       r->id, r->keys[k].key_identifier, r->keys[k].key_tag);
+				kr_errbuf(
+				    errbuf, errlen,
+				    "SKR bundle %s adds a zone key %s (tag %u) not in the KSR",
+				    r->id, r->keys[k].key_identifier, r->keys[k].key_tag);
 				return KR_EPOLICY;
 			}
 			nzsk++;
 		}
 		if (nzsk != q->nkeys) {
-			seterr(errbuf, errlen, "SKR bundle %s has %zu zone keys, the KSR bundle %zu", r->id,
-			       nzsk, q->nkeys);
+			kr_errbuf(errbuf, errlen,
+				  "SKR bundle %s has %zu zone keys, the KSR bundle %zu", r->id,
+				  nzsk, q->nkeys);
 			return KR_EPOLICY;
 		}
 	}

@@ -20,8 +20,8 @@
 
 /* One KSK as the signer sees it. */
 struct kr_skr_ksk {
-	const char *label;               /* token label; the keyIdentifier in the SKR */
-	const struct kr_signer *signer;  /* signs as flags 257 */
+	const char *label;		 /* token label; the keyIdentifier in the SKR */
+	const struct kr_signer *signer;	 /* signs as flags 257 */
 	const struct kr_signer *revoked; /* the same key signing as flags 385; NULL if the
 					    schema never revokes it */
 };
@@ -33,6 +33,11 @@ struct kr_skr_params {
 	struct kr_ksr_policy ksk_policy;
 	int64_t timestamp; /* written on the response; 0 for none */
 };
+
+/* Add key's algorithm (with its size and RSA exponent) to the policy's
+ * SignatureAlgorithm list unless it is there already.  KR_ETOOBIG when the
+ * list is full. */
+int kr_ksr_policy_add_alg(struct kr_ksr_policy *pol, const struct kr_dnskey *key);
 
 /*
  * Sign every bundle of ksr per schema.  ksks[i] is the i-th --ksk (schema
@@ -64,7 +69,7 @@ int kr_skr_verify(const struct kr_ksr_doc *skr, char *errbuf, size_t errlen);
  * bundle holds exactly the request bundle's ZSKs (flags 256) plus KSKs
  * (SEP bit set), with no ZSK added or dropped.  KR_EPOLICY / KR_EBADSIG.
  */
-int kr_skr_verify_response(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc *skr,
-			   char *errbuf, size_t errlen);
+int kr_skr_verify_response(const struct kr_ksr_doc *ksr, const struct kr_ksr_doc *skr, char *errbuf,
+			   size_t errlen);
 
 #endif

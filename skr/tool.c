@@ -19,8 +19,8 @@ void kr_tool_signers_free(struct kr_signer *s, size_t n)
 		kr_keystore_signer_free(&s[i]);
 }
 
-int kr_tool_signers(struct kr_keystore *ks, const char *const *labels, size_t n,
-		    uint16_t flags, struct kr_signer *out)
+int kr_tool_signers(struct kr_keystore *ks, const char *const *labels, size_t n, uint16_t flags,
+		    struct kr_signer *out)
 {
 	for (size_t i = 0; i < n; i++) {
 		int rc = kr_keystore_signer(ks, labels[i], flags, &out[i]);
@@ -38,20 +38,22 @@ int kr_tool_signers(struct kr_keystore *ks, const char *const *labels, size_t n,
 	return KR_EXIT_OK;
 }
 
-int kr_tool_print_hash(FILE *out, const char *label, const uint8_t *data, size_t len)
+int kr_tool_hash(FILE *out, const char *label, const uint8_t *data, size_t len, char hex_out[65])
 {
 	uint8_t md[32];
 	unsigned mdlen = 0;
 	char *hex = NULL, *words = NULL;
 	int rc;
 
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32)
 		return KR_ECRYPTO;
 	rc = kr_hex_encode(md, mdlen, 0, &hex);
 	if (rc == KR_OK)
 		rc = kr_pgp_words(md, mdlen, &words);
-	if (rc == KR_OK)
+	if (rc == KR_OK && out)
 		fprintf(out, "%s SHA-256: %s\n%s PGP words: %s\n", label, hex, label, words);
+	if (rc == KR_OK && hex_out)
+		snprintf(hex_out, 65, "%s", hex);
 	free(hex);
 	free(words);
 	return rc;

@@ -1,19 +1,28 @@
 # Demo step 50: simulate the RFC 5011 rollover to the demo KSK across a
 # validator population, lint the timeline and write the HTML report.
 #
-# Input, first found:
-#   DEMO_SKR     SKR files of the roll (space-separated, in time order) from
-#                an earlier step: the simulation follows their real bundles;
-#   DEMO_KSK     the demo KSK's label on the demo token (step 10): a plan
-#                rolling to that key (its real tag and algorithm) is written;
-#   otherwise    the same plan with a placeholder key.
-# Output: $DEMO/report (index.html, charts, data), $DEMO/rollover-plan.yaml.
+# Input:
+#   DEMO_SKR     SKR files from an earlier step (space-separated, in time
+#                order): linted (their signatures verified); if they hold a
+#                KSK roll, the simulation follows their real bundles;
+#   DEMO_KSK     otherwise a plan rolling to the demo KSK (step 10: its real
+#                tag and algorithm; a placeholder key without it) is written
+#                to $DEMO/rollover-plan.yaml and simulated.
+# Output: $DEMO/report (index.html, charts, data).
 SIM_REPORT="$DEMO/report"
-if [ -n "${DEMO_SKR:-}" ]; then
-	set -- simulate --report "$SIM_REPORT" --validators 200000 --quiet
-	for f in $DEMO_SKR; do
-		set -- "$@" --skr "$f"
-	done
+set --
+for f in ${DEMO_SKR:-}; do
+	set -- "$@" --skr "$f"
+done
+sim_roll=
+if [ $# -gt 0 ]; then
+	echo "\$ keyroll-trustanchor lint $*"
+	"$BIN/keyroll-trustanchor" lint "$@" || echo "note: lint found errors in the SKRs"
+	"$BIN/keyroll-trustanchor" simulate "$@" --validators 1 --quiet --json 2>/dev/null |
+		grep -q '"new":-1' || sim_roll=yes
+fi
+if [ -n "$sim_roll" ]; then
+	set -- simulate "$@" --report "$SIM_REPORT" --validators 200000 --quiet
 else
 	tag=40000 alg=13
 	if [ -n "${DEMO_KSK:-}" ] && [ -n "${DEMO_PIN_FILE:-}" ]; then

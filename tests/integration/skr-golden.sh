@@ -48,6 +48,47 @@ for pair in "q4 skr-root-2009-q4-2" "q1 skr-root-2010-q1-0" "q2 skr-root-2010-q2
 	$PY "$V" validate "$T/$1.xml"
 done
 
+# The ZSK side accepts them against DS anchors made by the token (KSK1;
+# KSK1+KSK2 for the roll, whose last slots are carried by KSK2), chained to
+# the previous SKR; the revoke-all SKR has no unrevoked signer and is refused.
+"$BIN/keyroll-hsm" export --token legacy --pin-file "$T/pin" --label KSK1 --format ds \
+	--output "$T/ksk1.ds" >/dev/null
+"$BIN/keyroll-hsm" export --token legacy --pin-file "$T/pin" --label KSK2 --format ds \
+	--output "$T/ksk2.ds" >/dev/null
+cat "$T/ksk1.ds" "$T/ksk2.ds" >"$T/both.ds"
+"$BIN/keyroll-ksr" accept "$T/q1.xml" --ksr "$L/baseline/ksr-root-2010-q1-0.xml" \
+	--anchor "$T/ksk1.ds" --previous-skr "$T/q4.xml" >"$T/acc.log"
+grep -q '^PASS SKR-CHAIN' "$T/acc.log"
+"$BIN/keyroll-ksr" accept "$T/q2.xml" --ksr "$L/baseline/ksr-root-2010-q2-0.xml" \
+	--anchor "$T/both.ds" --previous-skr "$T/q1.xml" >/dev/null
+if "$BIN/keyroll-ksr" accept "$T/q2.xml" --ksr "$L/baseline/ksr-root-2010-q2-0.xml" \
+	--anchor "$T/ksk2.ds" >"$T/acc.log" 2>&1; then
+	echo "the roll's first slot (KSK1 only) was accepted with a KSK2-only anchor"
+	exit 1
+fi
+grep -q '^FAIL SKR-TRUST.*bundle 1 ' "$T/acc.log"
+if "$BIN/keyroll-ksr" accept "$T/q2r.xml" --ksr "$L/baseline/ksr-root-2010-q2-0-revoke.xml" \
+	--anchor "$T/ksk1.ds" >"$T/acc.log" 2>&1; then
+	echo "an SKR signed only by a revoked KSK was accepted"
+	exit 1
+fi
+grep -q '^FAIL SKR-TRUST' "$T/acc.log"
+# ... and the published baseline SKRs likewise (ICANN's own files)
+"$BIN/keyroll-ksr" accept "$L/baseline/skr-root-2010-q2-0.xml" \
+	--ksr "$L/baseline/ksr-root-2010-q2-0.xml" --anchor "$T/both.ds" \
+	--previous-skr "$L/baseline/skr-root-2010-q1-0.xml" >/dev/null
+# The real 2017-Q2 root SKR: KSK-2010 is in the GTA root-anchors.xml fixture,
+# not in the KSK-2017/KSK-2024 DS file.
+R="$TESTDATA/icann/dnssec-keytools"
+"$BIN/keyroll-ksr" accept "$R/skr-root-2017-q2-0.xml" --ksr "$R/ksr-root-2017-q2-0.xml" \
+	--anchor "$TESTDATA/icann/get-trust-anchor/root-anchors.xml" \
+	--previous-skr "$R/skr-root-2017-q1-0.xml" >/dev/null
+if "$BIN/keyroll-ksr" accept "$R/skr-root-2017-q2-0.xml" --ksr "$R/ksr-root-2017-q2-0.xml" \
+	--anchor "$TESTDATA/icann/get-trust-anchor/ksk-as-ds.txt" >/dev/null 2>&1; then
+	echo "2017-Q2 accepted with anchors that lack KSK-2010"
+	exit 1
+fi
+
 # The report names every check; the table marks the revoked, self-signing KSK1
 # (5145) and warns about the two 1297-byte bundles; sizes agree with dnspython.
 grep -q '^PASS KSR-BUNDLE-POP' "$T/q2.xml.log"

@@ -197,21 +197,36 @@ static void test_anchor_files(void **state)
 	kr_trust_free(t);
 	assert_null(trust_text("", KR_EMALFORMED));
 	assert_null(trust_text("hello world\n", KR_EMALFORMED));
+	{
+		char path[] = "/tmp/test_accept.XXXXXX", err[256] = "";
+		struct kr_trust *bad = NULL;
+		const char *text = "; anchors\n\n\n. IN DS 1 8 2 zz\n";
+		int fd = mkstemp(path);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+		close(fd);
+		assert_int_equal(kr_trust_load(path, &bad, err, sizeof(err)), KR_EMALFORMED);
+		unlink(path);
+		assert_non_null(strstr(err, "line 4"));
+	}
 	assert_null(trust_text(". IN DNSKEY 256 3 8 AwEAAQ==\n", KR_EMALFORMED));
-	assert_null(trust_text(". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
-			       "se. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
-			       KR_EMALFORMED));
+	assert_null(trust_text(
+	    ". IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n"
+	    "se. IN DS 20326 8 2 "
+	    "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D\n",
+	    KR_EMALFORMED));
 	assert_null(trust_text("<TrustAnchor/>", KR_EMALFORMED));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_2017_q2),
-		cmocka_unit_test(test_real_rollover_2018_q1),
-		cmocka_unit_test(test_anchor_validity_window),
-		cmocka_unit_test(test_bundle_at),
-		cmocka_unit_test(test_anchor_files),
+	    cmocka_unit_test(test_real_2017_q2),
+	    cmocka_unit_test(test_real_rollover_2018_q1),
+	    cmocka_unit_test(test_anchor_validity_window),
+	    cmocka_unit_test(test_bundle_at),
+	    cmocka_unit_test(test_anchor_files),
 	};
 	const char *t = getenv("TESTDATA");
 

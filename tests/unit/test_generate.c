@@ -29,10 +29,14 @@
 static EVP_PKEY *gen_key(uint8_t alg)
 {
 	switch (alg) {
-	case KR_ALG_RSASHA256: return EVP_RSA_gen(2048);
-	case KR_ALG_ECDSAP256SHA256: return EVP_EC_gen("P-256");
-	case KR_ALG_ECDSAP384SHA384: return EVP_EC_gen("P-384");
-	default: return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	case KR_ALG_RSASHA256:
+		return EVP_RSA_gen(2048);
+	case KR_ALG_ECDSAP256SHA256:
+		return EVP_EC_gen("P-256");
+	case KR_ALG_ECDSAP384SHA384:
+		return EVP_EC_gen("P-384");
+	default:
+		return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	}
 }
 
@@ -90,8 +94,8 @@ static void test_icann_cycle(void **state)
 		for (size_t j = 0; j < b->nkeys; j++)
 			set[j] = b->keys[j].dnskey;
 		for (size_t j = 0; j < b->nsigs; j++)
-			assert_int_equal(kr_rrsig_verify(&b->sigs[j].rrsig, &d->domain, set, b->nkeys,
-							 &b->keys[j].dnskey),
+			assert_int_equal(kr_rrsig_verify(&b->sigs[j].rrsig, &d->domain, set,
+							 b->nkeys, &b->keys[j].dnskey),
 					 KR_OK);
 		for (size_t j = 0; j < i; j++)
 			assert_string_not_equal(b->id, d->bundles[j].id);
@@ -227,9 +231,9 @@ static void test_chain_ed25519(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_icann_cycle),     cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_chain_rsa),       cmocka_unit_test(test_chain_p256),
-		cmocka_unit_test(test_chain_p384),      cmocka_unit_test(test_chain_ed25519),
+	    cmocka_unit_test(test_icann_cycle), cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_chain_rsa),	cmocka_unit_test(test_chain_p256),
+	    cmocka_unit_test(test_chain_p384),	cmocka_unit_test(test_chain_ed25519),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,46 +21,52 @@ static const struct {
 	const char *name;
 	const char *slot[9];
 } icann[] = {
-	{"normal", {"publish current sign current", "publish current sign current",
-		    "publish current sign current", "publish current sign current",
-		    "publish current sign current", "publish current sign current",
-		    "publish current sign current", "publish current sign current",
-		    "publish current sign current"}},
-	{"pre-publish", {"publish current sign current", "publish current+next sign current",
-			 "publish current+next sign current", "publish current+next sign current",
-			 "publish current+next sign current", "publish current+next sign current",
-			 "publish current+next sign current", "publish current+next sign current",
-			 "publish current+next sign current"}},
-	{"rollover", {"publish current+next sign current", "publish current+next sign next",
-		      "publish current+next sign next", "publish current+next sign next",
-		      "publish current+next sign next", "publish current+next sign next",
-		      "publish current+next sign next", "publish current+next sign next",
-		      "publish current+next sign next"}},
-	{"revoke", {"publish current+next sign next",
-		    "publish next revoke current sign current+next",
-		    "publish next revoke current sign current+next",
-		    "publish next revoke current sign current+next",
-		    "publish next revoke current sign current+next",
-		    "publish next revoke current sign current+next",
-		    "publish next revoke current sign current+next",
-		    "publish next revoke current sign current+next", "publish next sign next"}},
-	{"publish+", {"publish current+next sign current", "publish current+next sign current",
-		      "publish current+next sign current", "publish current+next sign current",
-		      "publish current+next sign current", "publish current+next sign current",
-		      "publish current+next sign current", "publish current+next sign current",
-		      "publish current+next sign current"}},
-	{"rollover+", {"publish current+next sign next", "publish current+next sign next",
-		       "publish current+next sign next", "publish current+next sign next",
-		       "publish current+next sign next", "publish current+next sign next",
-		       "publish current+next sign next", "publish current+next sign next",
-		       "publish current+next sign next"}},
-	{"revoke+", {"publish next sign next", "publish next revoke current sign current+next",
-		     "publish next revoke current sign current+next",
-		     "publish next revoke current sign current+next",
-		     "publish next revoke current sign current+next",
-		     "publish next revoke current sign current+next",
-		     "publish next revoke current sign current+next",
-		     "publish next revoke current sign current+next", "publish next sign next"}},
+    {"normal",
+     {"publish current sign current", "publish current sign current",
+      "publish current sign current", "publish current sign current",
+      "publish current sign current", "publish current sign current",
+      "publish current sign current", "publish current sign current",
+      "publish current sign current"}},
+    {"pre-publish",
+     {"publish current sign current", "publish current+next sign current",
+      "publish current+next sign current", "publish current+next sign current",
+      "publish current+next sign current", "publish current+next sign current",
+      "publish current+next sign current", "publish current+next sign current",
+      "publish current+next sign current"}},
+    {"rollover",
+     {"publish current+next sign current", "publish current+next sign next",
+      "publish current+next sign next", "publish current+next sign next",
+      "publish current+next sign next", "publish current+next sign next",
+      "publish current+next sign next", "publish current+next sign next",
+      "publish current+next sign next"}},
+    {"revoke",
+     {"publish current+next sign next", "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next", "publish next sign next"}},
+    {"publish+",
+     {"publish current+next sign current", "publish current+next sign current",
+      "publish current+next sign current", "publish current+next sign current",
+      "publish current+next sign current", "publish current+next sign current",
+      "publish current+next sign current", "publish current+next sign current",
+      "publish current+next sign current"}},
+    {"rollover+",
+     {"publish current+next sign next", "publish current+next sign next",
+      "publish current+next sign next", "publish current+next sign next",
+      "publish current+next sign next", "publish current+next sign next",
+      "publish current+next sign next", "publish current+next sign next",
+      "publish current+next sign next"}},
+    {"revoke+",
+     {"publish next sign next", "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next",
+      "publish next revoke current sign current+next", "publish next sign next"}},
 };
 
 static void slot_text(const struct kr_schema *s, size_t slot, size_t n, char *buf, size_t size)
@@ -113,20 +119,20 @@ static void test_builtin_unknown_and_other_sizes(void **state)
 /* The legacy ksrsigner's in-quarter roll (KSK1 -> KSK2 with revocation) and
  * revoke-all, as custom schemas. */
 static const char legacy_yaml[] =
-	"ksk:\n"
-	"  ttl: 172800\n"
-	"schemas:\n"
-	"  legacy-roll:\n"
-	"    first: {publish: current, sign: current}\n"
-	"    2-6:\n"
-	"      publish: [current, next]\n"
-	"      sign: current\n"
-	"    7-8: {publish: next, revoke: current, sign: [current, next]}\n"
-	"    last: {publish: next, sign: next}\n"
-	"  revoke-all:\n"
-	"    default: {revoke: ksk_current, sign: ksk_current}\n"
-	"  by-label:\n"
-	"    default: {publish: [KSK1, KSK2], sign: KSK2}\n";
+    "ksk:\n"
+    "  ttl: 172800\n"
+    "schemas:\n"
+    "  legacy-roll:\n"
+    "    first: {publish: current, sign: current}\n"
+    "    2-6:\n"
+    "      publish: [current, next]\n"
+    "      sign: current\n"
+    "    7-8: {publish: next, revoke: current, sign: [current, next]}\n"
+    "    last: {publish: next, sign: next}\n"
+    "  revoke-all:\n"
+    "    default: {revoke: ksk_current, sign: ksk_current}\n"
+    "  by-label:\n"
+    "    default: {publish: [KSK1, KSK2], sign: KSK2}\n";
 
 static void test_custom_yaml(void **state)
 {
@@ -136,9 +142,9 @@ static void test_custom_yaml(void **state)
 	char buf[128], err[256];
 
 	(void)state;
-	assert_int_equal(kr_schema_parse_yaml(legacy_yaml, strlen(legacy_yaml), &v, &n, err,
-					      sizeof(err)),
-			 KR_OK);
+	assert_int_equal(
+	    kr_schema_parse_yaml(legacy_yaml, strlen(legacy_yaml), &v, &n, err, sizeof(err)),
+	    KR_OK);
 	assert_int_equal(n, 3);
 	assert_int_equal(kr_schema_find("legacy-roll", v, n, &s), KR_OK);
 	assert_int_equal(kr_schema_check(&s, 9, err, sizeof(err)), KR_OK);
@@ -174,7 +180,8 @@ static void test_custom_yaml(void **state)
 	assert_int_equal(idx[1], 1);
 	{
 		const char *other[] = {"KSK1", "KSK3"};
-		assert_int_equal(kr_schema_resolve(&s, other, 2, idx, err, sizeof(err)), KR_ENOTFOUND);
+		assert_int_equal(kr_schema_resolve(&s, other, 2, idx, err, sizeof(err)),
+				 KR_ENOTFOUND);
 		assert_non_null(strstr(err, "KSK2"));
 	}
 	/* built-ins are still found; unknown names are not */
@@ -248,11 +255,11 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_builtins_match_icann),
-		cmocka_unit_test(test_builtin_unknown_and_other_sizes),
-		cmocka_unit_test(test_custom_yaml),
-		cmocka_unit_test(test_no_schemas_key),
-		cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_builtins_match_icann),
+	    cmocka_unit_test(test_builtin_unknown_and_other_sizes),
+	    cmocka_unit_test(test_custom_yaml),
+	    cmocka_unit_test(test_no_schemas_key),
+	    cmocka_unit_test(test_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,8 +63,10 @@ static void keys_init(struct keys *k)
 	k->pk[0] = load_key("rsa2048-1.key");
 	k->pk[1] = load_key("rsa2048-2.key");
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(kr_signer_from_pkey(k->pk[i], KR_ALG_RSASHA256, 257, &k->s[i]), KR_OK);
-		assert_int_equal(kr_signer_from_pkey(k->pk[i], KR_ALG_RSASHA256, 385, &k->r[i]), KR_OK);
+		assert_int_equal(kr_signer_from_pkey(k->pk[i], KR_ALG_RSASHA256, 257, &k->s[i]),
+				 KR_OK);
+		assert_int_equal(kr_signer_from_pkey(k->pk[i], KR_ALG_RSASHA256, 385, &k->r[i]),
+				 KR_OK);
 		k->ksk[i].label = labels[i];
 		k->ksk[i].signer = &k->s[i];
 		k->ksk[i].revoked = &k->r[i];
@@ -112,7 +114,8 @@ static void assert_same_response(const struct kr_ksr_doc *got, const struct kr_k
 				if (g->keys[j].dnskey.flags == w->keys[k].dnskey.flags &&
 				    kr_dnskey_same_key(&g->keys[j].dnskey, &w->keys[k].dnskey) &&
 				    g->keys[j].key_tag == w->keys[k].key_tag &&
-				    strcmp(g->keys[j].key_identifier, w->keys[k].key_identifier) == 0)
+				    strcmp(g->keys[j].key_identifier, w->keys[k].key_identifier) ==
+					0)
 					found = 1;
 			if (!found)
 				fail_msg("bundle %zu: key %s (tag %u) missing", i + 1,
@@ -126,7 +129,8 @@ static void assert_same_response(const struct kr_ksr_doc *got, const struct kr_k
 			for (size_t j = 0; j < g->nsigs; j++) {
 				const struct kr_rrsig *gs = &g->sigs[j].rrsig;
 
-				if (strcmp(g->sigs[j].key_identifier, w->sigs[k].key_identifier) != 0)
+				if (strcmp(g->sigs[j].key_identifier, w->sigs[k].key_identifier) !=
+				    0)
 					continue;
 				found = 1;
 				assert_int_equal(gs->key_tag, ws->key_tag);
@@ -138,7 +142,8 @@ static void assert_same_response(const struct kr_ksr_doc *got, const struct kr_k
 				nsigs++;
 			}
 			if (!found)
-				fail_msg("bundle %zu: no signature by %s", i + 1, w->sigs[k].key_identifier);
+				fail_msg("bundle %zu: no signature by %s", i + 1,
+					 w->sigs[k].key_identifier);
 		}
 	}
 	assert_true(nsigs > 0);
@@ -156,7 +161,8 @@ static void golden(const char *ksr_name, const char *skr_name, const char *schem
 	keys_init(&k);
 	legacy_params(&p);
 	get_schema(schema_name, &schema);
-	if (kr_skr_sign(ksr, &schema, &k.ksk[first_ksk], nksks, &p, &got, err, sizeof(err)) != KR_OK)
+	if (kr_skr_sign(ksr, &schema, &k.ksk[first_ksk], nksks, &p, &got, err, sizeof(err)) !=
+	    KR_OK)
 		fail_msg("%s: %s", ksr_name, err);
 	assert_same_response(got, want);
 	/* and the SKR as published verifies against the KSR too */
@@ -188,7 +194,8 @@ static void test_golden_2010_q2_roll(void **state)
 static void test_golden_2010_q2_revoke_all(void **state)
 {
 	(void)state;
-	golden("ksr-root-2010-q2-0-revoke.xml", "skr-root-2010-q2-0-revoke.xml", "revoke-all", 1, 0);
+	golden("ksr-root-2010-q2-0-revoke.xml", "skr-root-2010-q2-0-revoke.xml", "revoke-all", 1,
+	       0);
 }
 
 static void test_refusals(void **state)
@@ -294,12 +301,12 @@ static void test_verify_forgeries(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_2009_q4),
-		cmocka_unit_test(test_golden_2010_q1),
-		cmocka_unit_test(test_golden_2010_q2_roll),
-		cmocka_unit_test(test_golden_2010_q2_revoke_all),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_verify_forgeries),
+	    cmocka_unit_test(test_golden_2009_q4),
+	    cmocka_unit_test(test_golden_2010_q1),
+	    cmocka_unit_test(test_golden_2010_q2_roll),
+	    cmocka_unit_test(test_golden_2010_q2_revoke_all),
+	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_verify_forgeries),
 	};
 	const char *td = getenv("TESTDATA"), *top = getenv("TOP");
 
