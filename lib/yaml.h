@@ -1,9 +1,9 @@
 /*
  * yaml.h - loading YAML documents with libfyaml, quietly and with limits.
  *
- * The file is read with a size cap, parsed without printing (libfyaml's
- * diagnostics are collected and the first one is returned as text), with
- * duplicate keys refused.  Aliases are not resolved: callers that walk the
+ * The file is read with a size cap and must be UTF-8 text without control
+ * characters or YAML directives; it is parsed without printing (the first
+ * libfyaml diagnostic is returned as text), with duplicate keys refused.  Aliases are not resolved: callers that walk the
  * tree see an alias node as neither scalar, sequence nor mapping and refuse
  * it, so anchors cannot expand a small file into a large tree.
  */
