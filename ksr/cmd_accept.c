@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ksr/accept.h"
+#include "ksr/knotin.h"
 #include "ksr/commands.h"
 #include "lib/cli.h"
 #include "lib/error.h"
@@ -25,7 +26,9 @@ static void accept_usage(FILE *f)
 	    "Accept an SKR: it answers exactly the KSR, every signature verifies, every\n"
 	    "bundle is signed by a KSK the anchor trusts (root-anchors.xml, DS or DNSKEY\n"
 	    "lines) and it continues the previous SKR.  Writes nothing; exit 0 only if\n"
-	    "every check passes.\n");
+	    "every check passes.\n"
+	    "A Knot DNS KSR is read too (give the bundle validity and step the SKR was\n"
+	    "signed with); docs/knot-interop.md.\n" KR_KNOT_USAGE_BUNDLES);
 }
 
 static const char *const status_word[] = {"PASS", "FAIL", "SKIP"};
@@ -38,6 +41,7 @@ int ksr_cmd_accept(int argc, char **argv)
 	    {"previous-skr", required_argument, NULL, 'p'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
+	    KR_KNOT_LONGOPTS,
 	    {NULL, 0, NULL, 0},
 	};
 	const char *ksr_path = NULL, *anchor = NULL, *prev_path = NULL, *skr_path;
@@ -61,6 +65,12 @@ int ksr_cmd_accept(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case KR_OPT_KNOT_FORMAT:
+		case KR_OPT_KNOT_VALIDITY:
+		case KR_OPT_KNOT_STEP:
+			if ((status = kr_knot_option(c, optarg, 0)))
+				return status;
 			break;
 		case 'h':
 			accept_usage(stdout);

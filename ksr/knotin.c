@@ -15,7 +15,8 @@
 enum { FMT_AUTO = 0, FMT_XML, FMT_KNOT };
 
 static struct {
-	int format;
+	int format;     /* of the input (validate, show) */
+	int out_format; /* of the output (sign) */
 	int64_t validity, step; /* 0 = not given */
 	int from_policy;
 } knot;
@@ -26,9 +27,9 @@ int kr_knot_option(int opt, const char *arg, int output)
 	switch (opt) {
 	case KR_OPT_KNOT_FORMAT:
 		if (strcmp(arg, "knot") == 0)
-			knot.format = FMT_KNOT;
+			*(output ? &knot.out_format : &knot.format) = FMT_KNOT;
 		else if (strcmp(arg, "xml") == 0)
-			knot.format = FMT_XML;
+			*(output ? &knot.out_format : &knot.format) = FMT_XML;
 		else if (!output && strcmp(arg, "auto") == 0)
 			knot.format = FMT_AUTO;
 		else {
@@ -63,7 +64,7 @@ void kr_knot_use_policy(const struct kr_policy *pol)
 
 int kr_knot_format_knot(void)
 {
-	return knot.format == FMT_KNOT;
+	return knot.out_format == FMT_KNOT;
 }
 
 static int read_knot(const uint8_t *buf, size_t len, int kind, struct kr_ksr_doc **out,

@@ -39,7 +39,7 @@ int kr_knot_option(int opt, const char *arg, int output);
  * as options (validate, sign). */
 void kr_knot_use_policy(const struct kr_policy *pol);
 
-/* 1 if --format knot was given. */
+/* 1 if --format knot was given for the output (sign). */
 int kr_knot_format_knot(void);
 
 /*

@@ -327,9 +327,9 @@ int sim_write_report(const char *dir, const struct sim_timeline *tl, const struc
 {
 	struct rep r = {dir, errbuf, errlen};
 	struct args a = {tl, res, l, s, 0, {0}};
-	int rc;
+	int rc, created = mkdir(dir, 0755) == 0;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+	if (!created && errno != EEXIST)
 		return sim_err(errbuf, errlen, KR_ESYS, "mkdir: %s", strerror(errno));
 	/* The tag sets that ever reach a root server, up to 16 lines. */
 	for (size_t m = 1; m < res->nmasks && a.nsig < 16; m++)
@@ -343,7 +343,18 @@ int sim_write_report(const char *dir, const struct sim_timeline *tl, const struc
 	    (rc = commit_png(&r, "classes.png")) || (rc = commit_png(&r, "signals.png")) ||
 	    (rc = write_file(&r, "series.csv", csv_body, &a)) ||
 	    (rc = write_file(&r, "summary.json", summary_body, &a)) ||
-	    (rc = write_file(&r, "index.html", html_page, &a)))
+	    (rc = write_file(&r, "index.html", html_page, &a))) {
+		/* leave no half report: a failed run removes what it wrote */
+		static const char *const names[] = {"chart.dat", "chart.gp", "classes.png.tmp",
+						     "signals.png.tmp", "classes.png", "signals.png",
+						     "series.csv", "summary.json"};
+		char path[4096];
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (path_of(&r, names[i], path, sizeof(path)) == 0)
+				unlink(path);
+		if (created)
+			rmdir(dir);
 		return rc;
+	}
 	return 0;
 }

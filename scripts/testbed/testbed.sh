@@ -194,14 +194,15 @@ sign_plan() { # zone schema
 	sed -e "s/@ZONE@/$1/g" -e "s/@TTL@/$TTL/g" -e "s/@VALIDITY@/$VALIDITY/g" \
 		-e "s/@SLOT@/$SLOT/g" -e "s/@NSLOTS@/$NSLOTS/g" -e "s/@HOLD@/$HOLD/g" -e "s/@OVERLAP@/$((VALIDITY - SLOT))/g" \
 		"$HERE/policy.yaml.in" >"$W/${1}policy.yaml"
-	"$BIN/keyroll-skr" sign --policy "$W/${1}policy.yaml" --schema "$2" \
-		--ksk ksk-old --ksk ksk-new --pin-file "$W/pin" --now "@$T0" \
-		--output "$W/${1}skr.xml" "$W/${1}ksr.txt" >"$W/${1}sign.log" 2>&1 ||
-		{ cat "$W/${1}sign.log"; die "keyroll-skr sign failed for $1"; }
-	"$BIN/keyroll-skr" sign --policy "$W/${1}policy.yaml" --schema "$2" \
-		--ksk ksk-old --ksk ksk-new --pin-file "$W/pin" --now "@$T0" --format knot \
-		--output "$W/${1}skr.txt" "$W/${1}ksr.txt" >>"$W/${1}sign.log" 2>&1 ||
-		{ cat "$W/${1}sign.log"; die "keyroll-skr sign --format knot failed for $1"; }
+	# twice: ICANN XML for the simulator, Knot text for knotd (same bundles)
+	for fmt in xml knot; do
+		ext=$([ $fmt = xml ] && echo xml || echo txt)
+		"$BIN/keyroll-skr" sign --ksr "$W/${1}ksr.txt" --token testbed --pin-file "$W/pin" \
+			--ksk ksk-old --ksk ksk-new --policy "$W/${1}policy.yaml" --schema "$2" \
+			--no-previous-skr --now "@$T0" --yes --format $fmt --out "$W/${1}skr.$ext" \
+			>>"$W/${1}sign.log" 2>&1 ||
+			{ cat "$W/${1}sign.log"; die "keyroll-skr sign --format $fmt failed for $1"; }
+	done
 	$KM "$1" import-skr "$W/${1}skr.txt" >"$W/${1}import.log" 2>&1 &&
 		grep -qx OK "$W/${1}import.log" ||
 		{ cat "$W/${1}import.log"; die "keymgr import-skr refused the SKR of $1"; }

@@ -139,6 +139,22 @@ for f in "$T"/sec*.txt; do
 	$PY "$TOP/tests/data/verify-rrsig.py" "$f" >/dev/null || fail "dnspython rejects $(basename "$f")"
 done
 
+# The same KSR signed into ICANN XML: the SKR verifies, and the ZSK operator
+# accepts it against Knot's KSR with keyroll-ksr accept (anchor: our KSK).
+"$BIN/keyroll-skr" sign --ksr "$T/ksr.txt" --token interop --pin-file "$T/pin" \
+	--ksk ksk-interop --policy "$T/policy.yaml" --no-previous-skr --yes --format xml \
+	--out "$T/skr.xml" >"$T/sign-xml.out" 2>&1 || { cat "$T/sign-xml.out"; fail "sign --format xml"; }
+head -c 5 "$T/skr.xml" | grep -q '<?xml' || fail "--format xml did not write XML"
+"$BIN/keyroll-skr" verify "$T/skr.xml" >/dev/null || fail "keyroll-skr verify"
+grep ' DNSKEY 257 ' "$T/keygen.out" >"$T/anchor.txt"
+"$BIN/keyroll-ksr" accept "$T/skr.xml" --ksr "$T/ksr.txt" --anchor "$T/anchor.txt" \
+	--bundle-validity P14D --bundle-step P7D >"$T/accept.out" 2>&1 ||
+	{ cat "$T/accept.out"; fail "keyroll-ksr accept refused the SKR of Knot's KSR"; }
+# ... and refuses it against the KSR cut differently (other bundles)
+"$BIN/keyroll-ksr" accept "$T/skr.xml" --ksr "$T/ksr.txt" --anchor "$T/anchor.txt" \
+	--bundle-validity P14D --bundle-step P6D >"$T/accept2.out" 2>&1 &&
+	fail "keyroll-ksr accept took an SKR for other bundles"
+
 # --- Knot accepts it ---------------------------------------------------------------
 $KM import-skr "$T/skr.txt" >"$T/import.out" 2>&1; rc=$?
 [ $rc = 0 ] && grep -qx OK "$T/import.out" || { cat "$T/import.out"; fail "keymgr import-skr refused our SKR"; }

@@ -113,6 +113,12 @@ done
 grep -q "roll to KSK-2024" "$T/report/index.html" || die "index.html lacks the roll"
 ls "$T/report" | grep -q tmp && die "temporary files left in the report"
 ok "report: index.html, PNG charts, data"
+mkdir "$T/nognuplot"
+PATH=/nonexistent $TA simulate --preset root-2026 --validators 100 --quiet --report "$T/nognuplot/r" \
+	>"$T/out" 2>"$T/err"; rc=$?
+[ $rc = 3 ] && grep -q "^error: report .*gnuplot" "$T/err" || die "without gnuplot: exit $rc"
+[ -e "$T/nognuplot/r" ] && die "a failed report left files: $(ls "$T/nognuplot/r")"
+ok "without gnuplot: exit 3, no report files left"
 
 # 7. Refusals: usage errors exit 2, bad input exits 1 and writes nothing.
 expect "no input" 2 "exactly one of" $TA simulate
