@@ -224,6 +224,8 @@ static void html_page(FILE *f, const void *arg)
 	fprintf(f, "</p>\n<img src=\"classes.png\" alt=\"validators per class over time\" "
 		   "width=\"1280\">\n<h2>Plan events</h2>\n<table><tr><th>date</th><th>event</th>"
 		   "<th>failing +1 d</th><th>failing peak</th><th>insecure +1 d</th>"
+		   "<th>RFC 8145 signals with the new key +1 d</th>"
+		   "<th>RFC 8509 sentinels trusting the new key +1 d</th>"
 		   "<th>earliest safe</th></tr>\n");
 	for (size_t i = 0; i < s->nevents; i++) {
 		const struct sim_event_summary *e = &s->events[i];
@@ -232,8 +234,10 @@ static void html_page(FILE *f, const void *arg)
 		html_date(f, e->event->when);
 		fprintf(f, "</td><td>");
 		html_text(f, e->event->label);
-		fprintf(f, "</td><td>%.3f %%</td><td>%.3f %%</td><td>%.3f %%</td><td>",
-			100 * e->failing_day1, 100 * e->failing_peak, 100 * e->insecure_day1);
+		fprintf(f, "</td><td>%.3f %%</td><td>%.3f %%</td><td>%.3f %%</td><td>%.3f %%</td>"
+			   "<td>%.3f %%</td><td>",
+			100 * e->failing_day1, 100 * e->failing_peak, 100 * e->insecure_day1,
+			100 * e->signal_new_day1, 100 * e->sentinel_new_day1);
 		html_date(f, e->earliest_safe);
 		fprintf(f, "%s</td></tr>\n", late ? " (too early)" : "");
 	}

@@ -692,6 +692,9 @@ static void preset_outcome(const char *preset, const char *installed, const char
 	assert_int_equal(sim_summarize(tl, r, NULL, &sum), 0);
 	assert_int_equal(sum.events[1].failing_peak, 0);
 	assert_true(sum.uptake[2] > 0 && sum.uptake[2] <= pub + D(32));
+	/* at the roll every RFC 8145 signal and RFC 8509 sentinel shows the new key */
+	assert_true(sum.events[1].signal_new_day1 == 1.0 && sum.events[1].sentinel_new_day1 == 1.0);
+	assert_true(sum.events[0].signal_new_day1 < 0.01);
 	sim_result_free(r);
 	free(oc);
 	sim_population_free(pop);
