@@ -79,27 +79,28 @@ static void first_error(const char *text, size_t len, char *why, size_t whysize)
 /*
  * Text keyroll reads as YAML: UTF-8 (strict: no overlong forms, surrogates or
  * code points past U+10FFFF), no control characters but tab, newline and
- * carriage return, and no directive lines ('%' at the start of a line):
- * libfyaml 0.7.12 loops forever on some malformed directives.
+ * carriage return, and no directive lines ('%' at the start of a line, after
+ * any YAML 1.1 line break including NEL, LS and PS): libfyaml 0.7.12 loops
+ * forever on some malformed directives.
  */
-static int plain_text(const uint8_t *p, size_t len, size_t *bad)
+int kr_yaml_text_check(const char *text, size_t len, char *why, size_t whysize)
 {
+	const uint8_t *p = (const uint8_t *)text;
 	size_t i = 0;
 	int line_start = 1;
 	while (i < len) {
 		uint8_t c = p[i];
 		size_t n = 0;
 		uint32_t cp = 0;
-		*bad = i;
 		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f ||
-			    (line_start && c == '%'))
-				return 0;
-			line_start = c == '\n';
+			if (line_start && c == '%')
+				goto directive;
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+				goto bad;
+			line_start = c == '\n' || c == '\r';
 			i++;
 			continue;
 		}
-		line_start = 0;
 		if (c >= 0xc2 && c <= 0xdf)
 			n = 1, cp = c & 0x1f;
 		else if (c >= 0xe0 && c <= 0xef)
@@ -107,18 +108,27 @@ static int plain_text(const uint8_t *p, size_t len, size_t *bad)
 		else if (c >= 0xf0 && c <= 0xf4)
 			n = 3, cp = c & 0x07;
 		else
-			return 0;
+			goto bad;
 		for (size_t k = 1; k <= n; k++) {
 			if (i + k >= len || (p[i + k] & 0xc0) != 0x80)
-				return 0;
+				goto bad;
 			cp = cp << 6 | (p[i + k] & 0x3f);
 		}
 		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
 		    (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
+			goto bad;
+		line_start = cp == 0x85 || cp == 0x2028 || cp == 0x2029;
 		i += n + 1;
 	}
-	return 1;
+	return KR_OK;
+directive:
+	if (why != NULL && whysize > 0)
+		snprintf(why, whysize, "byte %zu: YAML directives (%%) are not accepted", i);
+	return KR_EMALFORMED;
+bad:
+	if (why != NULL && whysize > 0)
+		snprintf(why, whysize, "byte %zu: not UTF-8 text, or a control character", i);
+	return KR_EMALFORMED;
 }
 
 int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *why,
@@ -130,13 +140,9 @@ int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *
 		why[0] = '\0';
 	if (len > KR_YAML_MAX_SIZE)
 		return KR_ETOOBIG;
-	size_t bad = 0;
-	if (len > 0 && !plain_text((const uint8_t *)text, len, &bad)) {
-		if (why != NULL && whysize > 0)
-			snprintf(why, whysize, "byte %zu: not UTF-8 text, a control character or a "
-					       "YAML directive (not accepted)", bad);
-		return KR_EMALFORMED;
-	}
+	int rc = kr_yaml_text_check(text, len, why, whysize);
+	if (rc)
+		return rc;
 	struct fy_document *doc = build(text ? text : "", len, discard, NULL);
 	if (doc == NULL) {
 		if (why != NULL && whysize > 0)

@@ -25,6 +25,11 @@ int kr_yaml_load(const char *path, struct fy_document **out, char **text, char *
 int kr_yaml_parse(const char *text, size_t len, struct fy_document **out, char *why,
 		  size_t whysize);
 
+/* The screen every YAML text passes before libfyaml sees it (kr_yaml_parse
+ * applies it; callers building documents themselves must call it): KR_OK, or
+ * KR_EMALFORMED with the byte offset and reason in why. */
+int kr_yaml_text_check(const char *text, size_t len, char *why, size_t whysize);
+
 /* The scalar text of node (NUL-terminated copy; caller frees) or
  * KR_EMALFORMED if node is not a plain scalar without NUL bytes. */
 int kr_yaml_scalar(struct fy_node *node, char **out);
