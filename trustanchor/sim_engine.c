@@ -363,7 +363,7 @@ static void set_k(struct sim_vstate *st, size_t k, unsigned state, uint32_t t, s
  * Returns 1 if the fetch validated, 0 if not; the probe grid moves on.
  */
 static int probe(const struct ctx *c, const struct vparams *v, struct sim_vstate *st, uint32_t t,
-		 struct sim_outcome *oc)
+		 struct sim_outcome *oc, int dry)
 {
 	const struct sim_timeline *tl = c->tl;
 	const struct sim_profile *p = v->p;
@@ -448,6 +448,10 @@ static int probe(const struct ctx *c, const struct vparams *v, struct sim_vstate
 	interval = ok ? sim_refresh_interval(p, g->ttl, rem) : sim_retry_interval(p, g->ttl, rem);
 	if (!trusted(st, v, tl->nkeys)) {
 		st->step = 0; /* nothing left to track */
+	} else if (dry) {
+		/* a trial on a copy: only whether the grid would go on matters */
+		if ((uint32_t)interval != st->step || st->n == 0)
+			st->step = (uint32_t)interval;
 	} else if ((uint32_t)interval == st->step && st->n > 0) {
 		set_grid(v, st, st->anchor, st->step, st->n + 1);
 	} else {
@@ -468,7 +472,7 @@ static int noop_probe(const struct ctx *c, const struct vparams *v, const struct
 	if (p->loss > 0 && g->size > p->loss_above)
 		return 0;
 	cp.seg = (uint16_t)seg;
-	return probe(c, v, &cp, x, NULL) == ok && cp.anchor == st->anchor && cp.step == st->step &&
+	return probe(c, v, &cp, x, NULL, 1) == ok && cp.step == st->step &&
 	       !memcmp(cp.kstate, st->kstate, sizeof(cp.kstate)) &&
 	       !memcmp(cp.ktime, st->ktime, sizeof(cp.ktime));
 }
@@ -634,7 +638,7 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 			/* A probe moves the class only with the keys: the RRset is
 			 * the one of the last event (boundaries are events). */
 			struct sim_vstate before = *st;
-			*probed = 1 + probe(c, v, st, t, oc);
+			*probed = 1 + probe(c, v, st, t, oc, 0);
 			if (!memcmp(before.kstate, st->kstate, sizeof(st->kstate)) &&
 			    !memcmp(before.ktime, st->ktime, sizeof(st->ktime)))
 				return t;
@@ -824,11 +828,13 @@ static void run_one_fast(const struct ctx *c, uint64_t id, struct emitter *e,
 		}
 		{
 			uint64_t n = (h - st.anchor) / (st.step - grid_jitter(&v, &st));
+			uint32_t tn;
 			if (n < st.n)
 				n = st.n;
-			while (n < NEVER && grid_time(&v, &st, (uint32_t)n) < h)
+			while ((tn = grid_time(&v, &st, (uint32_t)n)) < h)
 				n++;
-			set_grid(&v, &st, st.anchor, st.step, (uint32_t)n);
+			st.n = (uint32_t)n;
+			st.next = tn;
 		}
 	}
 	if (oc)

@@ -125,6 +125,7 @@ expect "no input" 2 "exactly one of" $TA simulate
 expect "two inputs" 2 "exactly one of" $TA lint --preset root-2018 --plan "$EX/plan-tld.yaml"
 expect "unknown preset" 2 "no preset" $TA lint --preset root-1999
 expect "zero validators" 2 "bad --validators" $TA simulate --preset root-2018 --validators 0
+expect "window outside the timeline" 2 "inside the timeline" $TA simulate --preset root-2018 --from 2030-01-01
 printf 'profiles:\n  - implementation: bind\n    colour: blue\n' >"$T/pop.yaml"
 expect "unknown population key" 1 "unknown key 'colour'" \
 	$TA simulate --preset root-2018 --population "$T/pop.yaml" --csv "$T/none.csv"
