@@ -352,10 +352,8 @@ static int run_tool(struct runner *r, char *const argv[], struct tool_result *re
 		return rc;
 	if (snprintf(path, sizeof(path), "%s/%s", dir, argv[0]) >= (int)sizeof(path))
 		return KR_ETOOBIG;
-	if (access(path, X_OK) != 0) {
-		kr_cli_error("tool %s is not installed beside keyroll-ceremony (%s)", argv[0], dir);
-		return KR_ENOTFOUND;
-	}
+	if (access(path, X_OK) != 0)
+		return KR_ESYS; /* errno says why: not installed beside keyroll-ceremony */
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC) != 0)
 		return KR_ESYS;
@@ -508,8 +506,7 @@ static int run_step(struct runner *r, const struct kr_step *st)
 		rc = run_tool(r, st->argv, &tr);
 		if (rc != KR_OK) {
 			free(tr.output);
-			if (rc != KR_ENOTFOUND)
-				kr_cli_fail(rc, "step %s: running %s", st->id, st->argv[0]);
+			kr_cli_fail(rc, "step %s: running %s", st->id, st->argv[0]);
 			return rc;
 		}
 		if (tr.status != 0) {

@@ -100,7 +100,7 @@ int ksr_cmd_generate(int argc, char **argv)
 	struct kr_check_report rep = {0};
 	int64_t now = 0;
 	size_t nzsks = 0, nsigners = 0, len = 0;
-	char err[512] = "", *xml = NULL;
+	char err[512] = "", *xml = NULL, from[32], to[32];
 	int c, rc, status = KR_EXIT_OK;
 
 	memset(&p, 0, sizeof(p));
@@ -264,15 +264,11 @@ int ksr_cmd_generate(int argc, char **argv)
 		status = kr_cli_fail(rc, "%s", out);
 		goto out;
 	}
-	fprintf(stderr, "KSR %s (serial %u): %zu bundles from ", ksr->id, ksr->serial,
-		ksr->nbundles);
-	{
-		char a[32], b[32];
-		if (kr_time_format(ksr->bundles[0].inception, a, sizeof(a)) == KR_OK &&
-		    kr_time_format(ksr->bundles[ksr->nbundles - 1].expiration, b, sizeof(b)) ==
-			KR_OK)
-			fprintf(stderr, "%s to %s, written to %s\n", a, b, out);
-	}
+	if (kr_time_format(ksr->bundles[0].inception, from, sizeof(from)) ||
+	    kr_time_format(ksr->bundles[ksr->nbundles - 1].expiration, to, sizeof(to)))
+		from[0] = to[0] = '\0';
+	fprintf(stderr, "KSR %s (serial %u): %zu bundles from %s to %s, written to %s\n", ksr->id,
+		ksr->serial, ksr->nbundles, from, to, out);
 out:
 	kr_check_report_clear(&rep);
 	free(xml);

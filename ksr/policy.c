@@ -19,6 +19,7 @@
 #include "ksr/policy.h"
 #include "lib/encode.h"
 #include "lib/error.h"
+#include "lib/yaml.h"
 #include "lib/fileio.h"
 #include "lib/timeutil.h"
 
@@ -615,6 +616,11 @@ int kr_policy_load_mem(const char *yaml, size_t len, const char *name, struct kr
 	}
 	memcpy(copy, yaml, len);
 	copy[len] = '\0';
+	char why[160];
+	if (kr_yaml_text_check(copy, len, why, sizeof(why)) != KR_OK) {
+		rc = perr(&c, KR_EMALFORMED, cap.name, "%s", why);
+		goto out;
+	}
 	fy_diag_cfg_default(&dcfg);
 	dcfg.fp = NULL;
 	dcfg.output_fn = diag_out;

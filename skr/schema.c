@@ -14,7 +14,7 @@
 #include "lib/errbuf.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
-#include "lib/yamltext.h"
+#include "lib/yaml.h"
 
 #define C 1u /* refs[0] = "current" */
 #define N 2u /* refs[1] = "next" */

@@ -101,6 +101,13 @@ static int sign_bundle(const struct kr_ksr_doc *ksr, const struct kr_ksr_bundle 
 		if (!((publish | sign | revoke) & (1u << j)))
 			continue;
 		k = ksks[j].signer->key;
+		for (size_t i = 0; i < req->nkeys; i++) {
+			if (kr_dnskey_same_key(&k, &req->keys[i].dnskey)) {
+				kr_errbuf(errbuf, errlen, "bundle %s: KSK %s is requested as ZSK %s",
+					  req->id, ksks[j].label, req->keys[i].key_identifier);
+				return KR_EPOLICY;
+			}
+		}
 		k.flags = (uint16_t)((k.flags & ~KR_DNSKEY_REVOKE) |
 				     ((revoke & (1u << j)) ? KR_DNSKEY_REVOKE : 0));
 		rc = add_key(out, ksks[j].label, &k, p->ttl);

@@ -339,8 +339,13 @@ int sim_cmd_simulate(int argc, char **argv)
 	}
 	if ((status = load_timeline(&in, &tl)))
 		return status;
-	if (so.from && so.to && so.to <= so.from) {
-		kr_cli_error("--to is not after --from");
+	if ((so.from ? so.from : tl->start) >= (so.to ? so.to : tl->end) ||
+	    (so.from && (so.from < tl->start || so.from >= tl->end)) ||
+	    (so.to && (so.to <= tl->start || so.to > tl->end))) {
+		char a[32], b[32];
+		kr_time_format(tl->start, a, sizeof(a));
+		kr_time_format(tl->end, b, sizeof(b));
+		kr_cli_error("--from and --to must make a window inside the timeline (%s .. %s)", a, b);
 		status = KR_EXIT_USAGE;
 		goto out;
 	}

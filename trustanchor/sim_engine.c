@@ -363,7 +363,7 @@ static void set_k(struct sim_vstate *st, size_t k, unsigned state, uint32_t t, s
  * Returns 1 if the fetch validated, 0 if not; the probe grid moves on.
  */
 static int probe(const struct ctx *c, const struct vparams *v, struct sim_vstate *st, uint32_t t,
-		 struct sim_outcome *oc)
+		 struct sim_outcome *oc, int dry)
 {
 	const struct sim_timeline *tl = c->tl;
 	const struct sim_profile *p = v->p;
@@ -448,6 +448,10 @@ static int probe(const struct ctx *c, const struct vparams *v, struct sim_vstate
 	interval = ok ? sim_refresh_interval(p, g->ttl, rem) : sim_retry_interval(p, g->ttl, rem);
 	if (!trusted(st, v, tl->nkeys)) {
 		st->step = 0; /* nothing left to track */
+	} else if (dry) {
+		/* a trial on a copy: only whether the grid would go on matters */
+		if ((uint32_t)interval != st->step || st->n == 0)
+			st->step = (uint32_t)interval;
 	} else if ((uint32_t)interval == st->step && st->n > 0) {
 		set_grid(v, st, st->anchor, st->step, st->n + 1);
 	} else {
@@ -468,7 +472,7 @@ static int noop_probe(const struct ctx *c, const struct vparams *v, const struct
 	if (p->loss > 0 && g->size > p->loss_above)
 		return 0;
 	cp.seg = (uint16_t)seg;
-	return probe(c, v, &cp, x, NULL) == ok && cp.anchor == st->anchor && cp.step == st->step &&
+	return probe(c, v, &cp, x, NULL, 1) == ok && cp.step == st->step &&
 	       !memcmp(cp.kstate, st->kstate, sizeof(cp.kstate)) &&
 	       !memcmp(cp.ktime, st->ktime, sizeof(cp.ktime));
 }
@@ -583,13 +587,14 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 		       struct sim_outcome *oc, struct emitter *e, int *probed)
 {
 	uint32_t tb, to, tr, tp, t;
-	uint8_t ocls = st->cls, omask = signal_mask(c, v, st);
+	uint8_t ocls = st->cls, omask;
 
 	*probed = 0;
 	if (!(st->flags & VF_STARTED)) {
 		if (v->start >= c->end)
 			return NEVER;
 		t = v->start;
+		omask = 0;
 		st->flags |= VF_STARTED;
 		st->seg = 0;
 		seek_seg(c, st, t);
@@ -612,6 +617,7 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 		if (t >= c->end)
 			return NEVER;
 		seek_seg(c, st, t);
+		omask = signal_mask(c, v, st);
 		if (t == tb) {
 			/* the RRset changed: only the class can */
 		} else if (t == to) {
@@ -629,7 +635,13 @@ static uint32_t v_step(const struct ctx *c, const struct vparams *v, struct sim_
 				reanchor(c, v, st, t);
 			}
 		} else {
-			*probed = 1 + probe(c, v, st, t, oc);
+			/* A probe moves the class only with the keys: the RRset is
+			 * the one of the last event (boundaries are events). */
+			struct sim_vstate before = *st;
+			*probed = 1 + probe(c, v, st, t, oc, 0);
+			if (!memcmp(before.kstate, st->kstate, sizeof(st->kstate)) &&
+			    !memcmp(before.ktime, st->ktime, sizeof(st->ktime)))
+				return t;
 		}
 	}
 	st->cls = vclass(c, v, st, &c->tl->segs[st->seg]);
@@ -677,11 +689,93 @@ static void fold_restarts(const struct vparams *v, struct sim_vstate *st, uint32
 	set_grid(v, st, (uint32_t)(v->start + m * v->restart_every), st->step, 1);
 }
 
+/*
+ * A validator that loses its state at every restart lives in cycles: reset
+ * to its shipped anchors, probe, maybe put the new key in AddPend, ...,
+ * restart.  A cycle whose end state is its start state shifted by the restart
+ * period (key states equal, each timer equal or moved by the period), whose
+ * class changed only at its restart instant (so its changes cancel within
+ * that sample) and that lies in one run of the same RRset and probe
+ * intervals repeats exactly while the run lasts: the following cycles are
+ * applied at once.
+ */
+struct cycle {
+	int have, clean;
+	uint32_t r;               /* restart that began the cycle */
+	struct sim_vstate start;  /* the state just before it */
+	struct sim_outcome oc;    /* the outcome then */
+};
+
+static void fold_cycles(const struct ctx *c, const struct vparams *v, struct sim_vstate *st,
+			struct sim_outcome *oc, const struct cycle *cy, uint32_t r2)
+{
+	const struct sim_profile *p = v->p;
+	uint32_t per = v->restart_every, shifted = 0, limit;
+	uint64_t m;
+	size_t seg = cy->start.seg;
+
+	if (!cy->have || !cy->clean || r2 != cy->r + per || st->flags != cy->start.flags ||
+	    (st->flags & VF_OFFLINE) || st->cls != cy->start.cls)
+		return;
+	if (oc && (oc->first_fail != cy->oc.first_fail || oc->new_valid != cy->oc.new_valid))
+		return;
+	while ((size_t)seg + 1 < c->tl->nsegs && c->seg_start[seg + 1] <= cy->r)
+		seg++;
+	for (size_t k = 0; k < c->tl->nkeys; k++) {
+		unsigned ks = kst(st, k), obs = st->kstate[k] >> KS_OBS_SHIFT;
+		if (st->kstate[k] != cy->start.kstate[k])
+			return;
+		if (st->ktime[k] == cy->start.ktime[k] + per)
+			shifted |= 1u << k;
+		else if (st->ktime[k] != cy->start.ktime[k] ||
+			 (ks != SIM_K_START && ks != SIM_K_VALID && ks != SIM_K_REMOVED))
+			return;
+		if (!(shifted & (1u << k)) || p->jitter <= 0)
+			continue;
+		/* With jitter the probes of each cycle fall elsewhere: fold only
+		 * if nothing depends on where.  The key changed at the restart
+		 * instant (the immediate probe has no jitter), no timer can fire
+		 * within a cycle, and the observations of a pending key come out
+		 * the same for any probe times. */
+		if (st->ktime[k] != cy->r)
+			return;
+		if ((ks == SIM_K_ADDPEND && sim_add_holddown(p, c->tl->segs[seg].ttl) < per) ||
+		    (ks == SIM_K_MISSING && p->keep_missing && p->keep_missing < per) ||
+		    (ks == SIM_K_REVOKED && p->del_holddown < per))
+			return;
+		if (ks == SIM_K_ADDPEND && st->step) {
+			uint64_t spacing = st->step - grid_jitter(v, st), js = grid_jitter(v, st);
+			if (obs >= p->pending_min ? (uint64_t)(p->pending_min - 1) * spacing >= per
+						  : obs * spacing < per + js)
+				return;
+		}
+	}
+	if (p->loss > 0 && c->tl->segs[seg].size > p->loss_above)
+		return;
+	limit = c->cend[v->sens][0][(size_t)v->prof * c->tl->nsegs + seg];
+	if (c->cend[v->sens][1][(size_t)v->prof * c->tl->nsegs + seg] < limit)
+		limit = c->cend[v->sens][1][(size_t)v->prof * c->tl->nsegs + seg];
+	if (!(st->flags & VF_OFF_DONE) && v->off_from < limit)
+		limit = v->off_from;
+	if (c->end < limit)
+		limit = c->end;
+	if (r2 > limit || (m = (limit - r2) / per) == 0)
+		return;
+	for (size_t k = 0; k < c->tl->nkeys; k++)
+		if (shifted & (1u << k))
+			st->ktime[k] += (uint32_t)(m * per);
+	st->restart_n += (uint32_t)m;
+	st->next = NEVER; /* the next event is the restart at r2 + m * per */
+	if (oc)
+		oc->changes += (uint32_t)m * (oc->changes - cy->oc.changes);
+}
+
 static void run_one_fast(const struct ctx *c, uint64_t id, struct emitter *e,
 			 struct sim_outcome *oc, uint64_t *events)
 {
 	struct vparams v;
 	struct sim_vstate st;
+	struct cycle cy = {0};
 	int probed;
 
 	vparams_make(c, id, &v);
@@ -689,9 +783,26 @@ static void run_one_fast(const struct ctx *c, uint64_t id, struct emitter *e,
 	st.cls = SIM_C_NONE;
 	if (oc)
 		memset(oc, 0, sizeof(*oc));
-	while (v_step(c, &v, &st, oc, e, &probed) != NEVER) {
-		uint32_t h, lim;
+	for (;;) {
+		uint32_t h, lim, t, tr = NEVER;
+		uint8_t cls, mask;
+		if (!v.p->persist && (tr = next_restart(&v, &st)) != NEVER &&
+		    tr < next_boundary(c, &v, &st) && tr < next_offline(&v, &st) &&
+		    tr <= next_probe(&st)) {
+			fold_cycles(c, &v, &st, oc, &cy, tr);
+			cy.have = cy.clean = 1;
+			cy.r = tr = next_restart(&v, &st);
+			cy.start = st;
+			if (oc)
+				cy.oc = *oc;
+		}
+		cls = st.cls;
+		mask = cy.have ? signal_mask(c, &v, &st) : 0;
+		if ((t = v_step(c, &v, &st, oc, e, &probed)) == NEVER)
+			break;
 		(*events)++;
+		if (cy.have && t != cy.r && (st.cls != cls || signal_mask(c, &v, &st) != mask))
+			cy.clean = 0;
 		if (!probed || !st.step)
 			continue;
 		/* jump over the probes that cannot change anything */
@@ -708,18 +819,22 @@ static void run_one_fast(const struct ctx *c, uint64_t id, struct emitter *e,
 			continue;
 		/* the RRset boundaries before h change at most the class */
 		while ((lim = next_boundary(c, &v, &st)) < h) {
-			uint8_t ocls = st.cls, mask = signal_mask(c, &v, &st);
+			uint8_t ocls = st.cls, m = signal_mask(c, &v, &st);
 			st.seg = (uint16_t)c->bnext[v.sens][st.seg];
 			st.cls = vclass(c, &v, &st, &c->tl->segs[st.seg]);
-			emit(e, &v, lim, ocls, mask, st.cls, mask);
+			emit(e, &v, lim, ocls, m, st.cls, m);
+			if (st.cls != ocls)
+				cy.clean = 0;
 		}
 		{
 			uint64_t n = (h - st.anchor) / (st.step - grid_jitter(&v, &st));
+			uint32_t tn;
 			if (n < st.n)
 				n = st.n;
-			while (n < NEVER && grid_time(&v, &st, (uint32_t)n) < h)
+			while ((tn = grid_time(&v, &st, (uint32_t)n)) < h)
 				n++;
-			set_grid(&v, &st, st.anchor, st.step, (uint32_t)n);
+			st.n = (uint32_t)n;
+			st.next = tn;
 		}
 	}
 	if (oc)

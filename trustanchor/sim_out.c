@@ -32,6 +32,20 @@ static double frac_at(const struct sim_result *r, size_t s, int cls)
 	return n ? (double)row(r, s)[cls] / (double)n : 0;
 }
 
+/* Share of the validators counted in arr (per anchor set) at sample s whose
+ * anchors include key k. */
+static double with_key(const struct sim_result *r, const uint32_t *arr, size_t s, int k)
+{
+	uint64_t all = 0, with = 0;
+
+	for (size_t m = 1; m < r->nmasks; m++) {
+		all += arr[s * r->nmasks + m];
+		if (k >= 0 && (m & (1u << k)))
+			with += arr[s * r->nmasks + m];
+	}
+	return all ? (double)with / (double)all : 0;
+}
+
 static size_t sample_of(const struct sim_result *r, int64_t t)
 {
 	int64_t s;
@@ -63,6 +77,8 @@ int sim_summarize(const struct sim_timeline *tl, const struct sim_result *r,
 		a = sample_of(r, e->when + SIM_DAY);
 		es->failing_day1 = frac_at(r, a, SIM_C_FAILING);
 		es->insecure_day1 = frac_at(r, a, SIM_C_INSECURE);
+		es->signal_new_day1 = with_key(r, r->signals, a, tl->new_key);
+		es->sentinel_new_day1 = with_key(r, r->sentinels, a, tl->new_key);
 		b = sample_of(r, until);
 		for (size_t s = sample_of(r, e->when); s < b || (s == b && b == r->nsamples - 1); s++) {
 			double f = frac_at(r, s, SIM_C_FAILING);
@@ -315,15 +331,16 @@ void sim_write_summary_text(FILE *f, const struct sim_timeline *tl, const struct
 		(unsigned long long)r->validators, r->nsamples, (long long)r->step,
 		(unsigned long long)r->total_events);
 	sim_write_lint_text(f, l);
-	fprintf(f, "%-20s  %-24s %9s %9s %9s  %-20s\n", "event date", "event", "fail+1d", "fail-peak",
-		"insec+1d", "earliest safe");
+	fprintf(f, "%-20s  %-24s %9s %9s %9s %9s %9s  %-20s\n", "event date", "event", "fail+1d",
+		"fail-peak", "insec+1d", "8145new", "8509new", "earliest safe");
 	for (size_t i = 0; i < s->nevents; i++) {
 		const struct sim_event_summary *e = &s->events[i];
 		kr_time_format(e->event->when, d1, sizeof(d1));
 		date(e->earliest_safe, d2, sizeof(d2));
-		fprintf(f, "%-20s  %-24.24s %8.3f%% %8.3f%% %8.3f%%  %-20s%s\n", d1, e->event->label,
-			100 * e->failing_day1, 100 * e->failing_peak, 100 * e->insecure_day1, d2,
-			e->earliest_safe > e->event->when ? "  TOO EARLY" : "");
+		fprintf(f, "%-20s  %-24.24s %8.3f%% %8.3f%% %8.3f%% %8.3f%% %8.3f%%  %-20s%s\n", d1,
+			e->event->label, 100 * e->failing_day1, 100 * e->failing_peak,
+			100 * e->insecure_day1, 100 * e->signal_new_day1, 100 * e->sentinel_new_day1,
+			d2, e->earliest_safe > e->event->when ? "  TOO EARLY" : "");
 	}
 	if (tl->new_key >= 0) {
 		static const char *const pct[3] = {"50", "90", "99"};
@@ -371,8 +388,10 @@ void sim_write_summary_json(FILE *f, const struct sim_timeline *tl, const struct
 		kr_time_format(e->event->when, d, sizeof(d));
 		fprintf(f, "%s{\"date\":\"%s\",\"event\":", i ? "," : "", d);
 		jstr(f, e->event->label);
-		fprintf(f, ",\"failing_after_1d\":%.6f,\"failing_peak\":%.6f,\"insecure_after_1d\":%.6f",
-			e->failing_day1, e->failing_peak, e->insecure_day1);
+		fprintf(f, ",\"failing_after_1d\":%.6f,\"failing_peak\":%.6f,\"insecure_after_1d\":%.6f"
+			   ",\"rfc8145_new_after_1d\":%.6f,\"rfc8509_new_after_1d\":%.6f",
+			e->failing_day1, e->failing_peak, e->insecure_day1, e->signal_new_day1,
+			e->sentinel_new_day1);
 		if (e->earliest_safe) {
 			kr_time_format(e->earliest_safe, d, sizeof(d));
 			fprintf(f, ",\"earliest_safe\":\"%s\"}", d);

@@ -15,6 +15,9 @@ struct sim_event_summary {
 	double failing_day1;   /* failing fraction of online validators one day after */
 	double insecure_day1;
 	double failing_peak;   /* the worst until the next event */
+	/* one day after: share of RFC 8145 signals / RFC 8509 sentinel
+	 * responders that include the new key (what the operator can see) */
+	double signal_new_day1, sentinel_new_day1;
 	int64_t failing_peak_at;
 	int64_t earliest_safe; /* from lint; 0 = no constraint */
 };

@@ -10,6 +10,7 @@
 #include "lib/dnssec.h"
 #include "lib/error.h"
 #include "lib/fileio.h"
+#include "lib/yaml.h"
 #include "trustanchor/sim_int.h"
 
 static const char *const top_keys[] = {"zone",  "start",   "end",    "ttl",    "signatures",
@@ -312,7 +313,7 @@ int sim_plan_load(const char *path, struct sim_timeline **out, char *errbuf, siz
 	size_t len = 0;
 	int rc;
 
-	if ((rc = kr_read_file(path, 4 * 1024 * 1024, &buf, &len)))
+	if ((rc = kr_read_file(path, KR_YAML_MAX_SIZE, &buf, &len)))
 		return sim_err(errbuf, errlen, rc, "cannot read %s", path);
 	rc = sim_plan_parse((const char *)buf, len, out, errbuf, errlen);
 	if (rc == 0)

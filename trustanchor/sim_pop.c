@@ -10,6 +10,7 @@
 
 #include "lib/error.h"
 #include "lib/fileio.h"
+#include "lib/yaml.h"
 #include "trustanchor/sim_int.h"
 
 #define ERRARGS errbuf, errlen
@@ -402,7 +403,7 @@ int sim_population_load(const char *path, const struct sim_timeline *tl,
 	size_t len = 0;
 	int rc;
 
-	if ((rc = kr_read_file(path, 4 * 1024 * 1024, &buf, &len)))
+	if ((rc = kr_read_file(path, KR_YAML_MAX_SIZE, &buf, &len)))
 		return sim_err(errbuf, errlen, rc, "cannot read %s", path);
 	rc = sim_population_parse((const char *)buf, len, tl, out, errbuf, errlen);
 	free(buf);

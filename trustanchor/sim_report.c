@@ -224,6 +224,8 @@ static void html_page(FILE *f, const void *arg)
 	fprintf(f, "</p>\n<img src=\"classes.png\" alt=\"validators per class over time\" "
 		   "width=\"1280\">\n<h2>Plan events</h2>\n<table><tr><th>date</th><th>event</th>"
 		   "<th>failing +1 d</th><th>failing peak</th><th>insecure +1 d</th>"
+		   "<th>RFC 8145 signals with the new key +1 d</th>"
+		   "<th>RFC 8509 sentinels trusting the new key +1 d</th>"
 		   "<th>earliest safe</th></tr>\n");
 	for (size_t i = 0; i < s->nevents; i++) {
 		const struct sim_event_summary *e = &s->events[i];
@@ -232,8 +234,10 @@ static void html_page(FILE *f, const void *arg)
 		html_date(f, e->event->when);
 		fprintf(f, "</td><td>");
 		html_text(f, e->event->label);
-		fprintf(f, "</td><td>%.3f %%</td><td>%.3f %%</td><td>%.3f %%</td><td>",
-			100 * e->failing_day1, 100 * e->failing_peak, 100 * e->insecure_day1);
+		fprintf(f, "</td><td>%.3f %%</td><td>%.3f %%</td><td>%.3f %%</td><td>%.3f %%</td>"
+			   "<td>%.3f %%</td><td>",
+			100 * e->failing_day1, 100 * e->failing_peak, 100 * e->insecure_day1,
+			100 * e->signal_new_day1, 100 * e->sentinel_new_day1);
 		html_date(f, e->earliest_safe);
 		fprintf(f, "%s</td></tr>\n", late ? " (too early)" : "");
 	}
@@ -327,9 +331,9 @@ int sim_write_report(const char *dir, const struct sim_timeline *tl, const struc
 {
 	struct rep r = {dir, errbuf, errlen};
 	struct args a = {tl, res, l, s, 0, {0}};
-	int rc;
+	int rc, created = mkdir(dir, 0755) == 0;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+	if (!created && errno != EEXIST)
 		return sim_err(errbuf, errlen, KR_ESYS, "mkdir: %s", strerror(errno));
 	/* The tag sets that ever reach a root server, up to 16 lines. */
 	for (size_t m = 1; m < res->nmasks && a.nsig < 16; m++)
@@ -343,7 +347,18 @@ int sim_write_report(const char *dir, const struct sim_timeline *tl, const struc
 	    (rc = commit_png(&r, "classes.png")) || (rc = commit_png(&r, "signals.png")) ||
 	    (rc = write_file(&r, "series.csv", csv_body, &a)) ||
 	    (rc = write_file(&r, "summary.json", summary_body, &a)) ||
-	    (rc = write_file(&r, "index.html", html_page, &a)))
+	    (rc = write_file(&r, "index.html", html_page, &a))) {
+		/* leave no half report: a failed run removes what it wrote */
+		static const char *const names[] = {"chart.dat", "chart.gp", "classes.png.tmp",
+						     "signals.png.tmp", "classes.png", "signals.png",
+						     "series.csv", "summary.json"};
+		char path[4096];
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (path_of(&r, names[i], path, sizeof(path)) == 0)
+				unlink(path);
+		if (created)
+			rmdir(dir);
 		return rc;
+	}
 	return 0;
 }

@@ -1,10 +1,9 @@
 /*
- * sim_yaml.c - strict reading of YAML plans and populations with libfyaml:
- * unknown keys, aliases, tags and wrong node types are errors that name the
- * node's path.
+ * sim_yaml.c - strict reading of YAML plans and populations (lib/yaml.h,
+ * libfyaml): unknown keys, aliases, tags and wrong node types are errors that
+ * name the node's path.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,107 +12,19 @@
 #include <libfyaml.h>
 
 #include "lib/error.h"
+#include "lib/yaml.h"
 #include "lib/timeutil.h"
 #include "trustanchor/sim_int.h"
 
-#define SIM_YAML_MAX (4 * 1024 * 1024)
-
-struct diag_sink {
-	char *buf;
-	size_t len;
-	int have;
-};
-
-static void diag_out(struct fy_diag *diag, void *user, const char *buf, size_t len)
-{
-	struct diag_sink *d = user;
-
-	(void)diag;
-	if (d->have || !d->buf || !d->len)
-		return;
-	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
-		len--;
-	snprintf(d->buf, d->len, "YAML: %.*s", (int)(len > 400 ? 400 : len), buf);
-	d->have = 1;
-}
-
-/* Strict UTF-8 (no overlong forms, surrogates or NUL); 0 if fine, else the
- * offset + 1 of the first bad byte. */
-static size_t bad_utf8(const unsigned char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		unsigned c = s[i], n, min, cp;
-		if (c == 0)
-			return i + 1;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, min = 0x80, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, min = 0x800, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return i + 1;
-		if (len - i <= n)
-			return i + 1;
-		for (unsigned k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i + 1;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i + 1;
-		i += n + 1;
-	}
-	return 0;
-}
-
 int sim_y_open(const char *yaml, size_t len, struct fy_document **doc, char *errbuf, size_t errlen)
 {
-	struct diag_sink sink = {errbuf, errlen, 0};
-	struct fy_diag_cfg dcfg;
-	struct fy_diag *diag = NULL;
-	struct fy_parse_cfg cfg;
-	struct fy_document *d = NULL;
-	size_t off;
+	char why[400] = "";
+	int rc;
 
-	if (len > SIM_YAML_MAX)
-		return sim_err(errbuf, errlen, KR_ETOOBIG, "YAML input larger than %d bytes",
-			       SIM_YAML_MAX);
-	/* Checked before libfyaml sees the text: 0.7.12 loops forever on a
-	 * directive line holding invalid UTF-8, and our formats need neither. */
-	if ((off = bad_utf8((const unsigned char *)yaml, len)))
-		return sim_err(errbuf, errlen, KR_EMALFORMED, "YAML: invalid UTF-8 at byte %zu", off - 1);
-	for (size_t i = 0; i < len; i++)
-		if (yaml[i] == '%' && (i == 0 || yaml[i - 1] == '\n' || yaml[i - 1] == '\r'))
-			return sim_err(errbuf, errlen, KR_EMALFORMED,
-				       "YAML: directives (%%YAML, %%TAG) are not accepted");
-	fy_diag_cfg_default(&dcfg);
-	dcfg.fp = NULL;
-	dcfg.output_fn = diag_out;
-	dcfg.user = &sink;
-	dcfg.colorize = false;
-	dcfg.show_source = false;
-	if (!(diag = fy_diag_create(&dcfg)))
-		return sim_err(errbuf, errlen, KR_ELIB, "libfyaml: cannot create diagnostics");
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.flags = FYPCF_QUIET;
-	cfg.diag = diag;
-	d = fy_document_build_from_string(&cfg, yaml, len);
-	fy_diag_unref(diag);
-	if (!d) {
-		if (!sink.have)
-			sim_err(errbuf, errlen, 0, "YAML syntax error");
-		return KR_EMALFORMED;
-	}
-	if (!fy_document_root(d)) {
-		fy_document_destroy(d);
-		return sim_err(errbuf, errlen, KR_EMALFORMED, "empty YAML document");
-	}
-	*doc = d;
+	/* lib/yaml.c: size cap, UTF-8 text only, no directives, quiet parse */
+	if ((rc = kr_yaml_parse(yaml, len, doc, why, sizeof(why))))
+		return sim_err(errbuf, errlen, rc == KR_ETOOBIG ? rc : KR_EMALFORMED, "YAML: %s",
+			       rc == KR_ETOOBIG ? "larger than 1 MiB" : why[0] ? why : "syntax error");
 	return 0;
 }
 

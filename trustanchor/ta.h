@@ -15,6 +15,7 @@
 #include "lib/anchor.h"
 
 #define TA_P7S_MAX (1024 * 1024)
+#define TA_MAX_CARDS 16 /* --card options: officer cards activating the token */
 
 /* --- CMS (ta_cms.c) ----------------------------------------------------------- */
 

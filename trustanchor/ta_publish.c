@@ -42,7 +42,8 @@ static void usage(FILE *f)
 		"                          ones (LABEL,,UNTIL sets validUntil); ids are kept\n"
 		"  --id ID        TrustAnchor id (default: kept with --update, else a new UUID)\n"
 		"  --source URL   TrustAnchor source (default: kept, else the --out file name)\n"
-		"  --token T, --module M, --pin-file F   the token holding the keys\n");
+		"  --token T, --module M, --pin-file F   the token holding the keys\n"
+		"  --card C      a crypto officer card instead of a PIN (repeat, at least M)\n");
 }
 
 struct spec {
@@ -216,12 +217,13 @@ static int write_checked(const struct kr_anchor *a, const char *out)
 int ta_cmd_publish(int argc, char **argv)
 {
 	enum { O_ZONE = 256, O_TOKEN, O_MODULE, O_PIN, O_KEY, O_DNSKEY, O_UPDATE, O_ID, O_SOURCE,
-	       O_OUT };
+	       O_OUT, O_CARD };
 	static const struct option opts[] = {
 		{"zone", required_argument, NULL, O_ZONE},
 		{"token", required_argument, NULL, O_TOKEN},
 		{"module", required_argument, NULL, O_MODULE},
 		{"pin-file", required_argument, NULL, O_PIN},
+		{"card", required_argument, NULL, O_CARD},
 		{"key", required_argument, NULL, O_KEY},
 		{"dnskey", required_argument, NULL, O_DNSKEY},
 		{"update", required_argument, NULL, O_UPDATE},
@@ -232,6 +234,8 @@ int ta_cmd_publish(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	struct kr_hsm_opts ho = {0};
+	const char *cards[TA_MAX_CARDS + 1] = {NULL};
+	size_t ncards = 0;
 	const char *zone_str = NULL, *update = NULL, *id = NULL, *source = NULL, *out = NULL;
 	struct spec specs[MAX_SPECS];
 	size_t nspecs = 0, nlabels = 0;
@@ -244,6 +248,14 @@ int ta_cmd_publish(int argc, char **argv)
 		case O_TOKEN: ho.token = optarg; break;
 		case O_MODULE: ho.module = optarg; break;
 		case O_PIN: ho.pin_file = optarg; break;
+		case O_CARD:
+			if (ncards == TA_MAX_CARDS) {
+				kr_cli_error("at most %d --card", TA_MAX_CARDS);
+				return KR_EXIT_USAGE;
+			}
+			cards[ncards++] = optarg;
+			ho.cards = cards;
+			break;
 		case O_UPDATE: update = optarg; break;
 		case O_ID: id = optarg; break;
 		case O_SOURCE: source = optarg; break;

@@ -35,7 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: keyroll-trustanchor sign XML --signer-cert CERT [--signer-chain PEM]\n"
-		"         (--signer-key KEY.pem | --token T [--module M] [--pin-file F]\n"
+		"         (--signer-key KEY.pem | --token T [--module M] [--pin-file F | --card C...]\n"
 		"          --signer-label L) --out P7S\n"
 		"Make a detached DER CMS signature (SHA-256) over the exact bytes of XML.\n"
 		"  --signer-cert CERT   PEM certificate of the signer (digitalSignature required)\n"
@@ -113,7 +113,7 @@ static void print_fingerprint(const char *path, const uint8_t *data, size_t len)
 
 int ta_cmd_sign(int argc, char **argv)
 {
-	enum { O_CERT = 256, O_CHAIN, O_KEY, O_TOKEN, O_MODULE, O_PIN, O_LABEL, O_OUT };
+	enum { O_CERT = 256, O_CHAIN, O_KEY, O_TOKEN, O_MODULE, O_PIN, O_LABEL, O_OUT, O_CARD };
 	static const struct option opts[] = {
 		{"signer-cert", required_argument, NULL, O_CERT},
 		{"signer-chain", required_argument, NULL, O_CHAIN},
@@ -121,12 +121,15 @@ int ta_cmd_sign(int argc, char **argv)
 		{"token", required_argument, NULL, O_TOKEN},
 		{"module", required_argument, NULL, O_MODULE},
 		{"pin-file", required_argument, NULL, O_PIN},
+		{"card", required_argument, NULL, O_CARD},
 		{"signer-label", required_argument, NULL, O_LABEL},
 		{"out", required_argument, NULL, O_OUT},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	struct kr_hsm_opts ho = {0};
+	const char *cards[TA_MAX_CARDS + 1] = {NULL};
+	size_t ncards = 0;
 	const char *cert_path = NULL, *chain_path = NULL, *key_path = NULL, *label = NULL,
 		   *out = NULL;
 	int c;
@@ -138,6 +141,14 @@ int ta_cmd_sign(int argc, char **argv)
 		case O_TOKEN: ho.token = optarg; break;
 		case O_MODULE: ho.module = optarg; break;
 		case O_PIN: ho.pin_file = optarg; break;
+		case O_CARD:
+			if (ncards == TA_MAX_CARDS) {
+				kr_cli_error("at most %d --card", TA_MAX_CARDS);
+				return KR_EXIT_USAGE;
+			}
+			cards[ncards++] = optarg;
+			ho.cards = cards;
+			break;
 		case O_LABEL: label = optarg; break;
 		case O_OUT: out = optarg; break;
 		case 'h': usage(stdout); return KR_EXIT_OK;

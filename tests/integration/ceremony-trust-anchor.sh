@@ -36,5 +36,16 @@ xml = open("out/root-anchors.xml").read()
 assert re.search(r"<KeyTag>%d</KeyTag>" % ds.key_tag, xml), "key tag"
 assert ds.digest.hex().upper() in xml.upper(), "digest"
 PYEOF
+# the same anchor straight from the token, activated by officer cards
+"$BIN/keyroll-trustanchor" publish --zone . --token ksk2026 --card cards/ksk2026-officer-2.card \
+	--card cards/ksk2026-officer-4.card --card cards/ksk2026-officer-5.card \
+	--key "ksk2026,$(date -u -d yesterday +%Y-%m-%dT00:00:00Z)" --out "$T/from-token.xml" ||
+	fail "publish --token --card"
+d1=$(sed -n 's:.*<Digest>\(.*\)</Digest>.*:\1:p' out/root-anchors.xml)
+d2=$(sed -n 's:.*<Digest>\(.*\)</Digest>.*:\1:p' "$T/from-token.xml")
+[ -n "$d1" ] && [ "$d1" = "$d2" ] || fail "the token's anchor digest $d2 differs from the DNSKEY file's $d1"
+"$BIN/keyroll-trustanchor" publish --zone . --token ksk2026 --card cards/ksk2026-officer-2.card \
+	--key ksk2026 --out "$T/few.xml" >/dev/null 2>"$T/err" && fail "publish with one card of three"
+grep -q "quorum is 3 of 5" "$T/err" || fail "publish with too few cards: $(cat "$T/err")"
 [ $fails = 0 ] || { echo "$fails failures"; exit 1; }
 echo "trust-anchor publication ceremony: rehearsal passed"

@@ -113,12 +113,19 @@ done
 grep -q "roll to KSK-2024" "$T/report/index.html" || die "index.html lacks the roll"
 ls "$T/report" | grep -q tmp && die "temporary files left in the report"
 ok "report: index.html, PNG charts, data"
+mkdir "$T/nognuplot"
+PATH=/nonexistent $TA simulate --preset root-2026 --validators 100 --quiet --report "$T/nognuplot/r" \
+	>"$T/out" 2>"$T/err"; rc=$?
+[ $rc = 3 ] && grep -q "^error: report .*gnuplot" "$T/err" || die "without gnuplot: exit $rc"
+[ -e "$T/nognuplot/r" ] && die "a failed report left files: $(ls "$T/nognuplot/r")"
+ok "without gnuplot: exit 3, no report files left"
 
 # 7. Refusals: usage errors exit 2, bad input exits 1 and writes nothing.
 expect "no input" 2 "exactly one of" $TA simulate
 expect "two inputs" 2 "exactly one of" $TA lint --preset root-2018 --plan "$EX/plan-tld.yaml"
 expect "unknown preset" 2 "no preset" $TA lint --preset root-1999
 expect "zero validators" 2 "bad --validators" $TA simulate --preset root-2018 --validators 0
+expect "window outside the timeline" 2 "inside the timeline" $TA simulate --preset root-2018 --from 2030-01-01
 printf 'profiles:\n  - implementation: bind\n    colour: blue\n' >"$T/pop.yaml"
 expect "unknown population key" 1 "unknown key 'colour'" \
 	$TA simulate --preset root-2018 --population "$T/pop.yaml" --csv "$T/none.csv"

@@ -150,6 +150,14 @@ static void test_rejects(void **state)
 	m = replace(t, "zone: \".\"", "zone: \".\"\nskip_checks: [KSR-ID, nonsense]");
 	expect(m, KR_EMALFORMED, "skip_checks[2]: \"nonsense\" is not a check id");
 	free(m);
+	/* libfyaml 0.7.12 loops forever on a directive line followed by bytes
+	 * that are not UTF-8: such text is refused before it reaches libfyaml. */
+	m = replace(t, "zone: \".\"", "%\x92\nzone: \".\"");
+	expect(m, KR_EMALFORMED, "YAML directives (%) are not accepted");
+	free(m);
+	m = replace(t, "zone: \".\"", "zone: \"\xc0\xaf\"");
+	expect(m, KR_EMALFORMED, "not UTF-8 text");
+	free(m);
 	expect("", KR_EMALFORMED, "t.yaml");
 	expect("- a\n- b\n", KR_EMALFORMED, "expected a mapping");
 	free(t);

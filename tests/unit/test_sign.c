@@ -234,6 +234,18 @@ static void test_refusals(void **state)
 				 KR_EINVAL);
 		kr_ksr_free(resp);
 	}
+	/* the KSK smuggled into the request as a ZSK */
+	{
+		struct kr_dnskey saved = ksr->bundles[2].keys[0].dnskey;
+
+		ksr->bundles[2].keys[0].dnskey = k.s[0].key;
+		ksr->bundles[2].keys[0].dnskey.flags = 256;
+		assert_int_equal(kr_schema_builtin("normal", &schema), KR_OK);
+		assert_int_equal(kr_skr_sign(ksr, &schema, k.ksk, 1, &p, &skr, err, sizeof(err)),
+				 KR_EPOLICY);
+		assert_non_null(strstr(err, "requested as ZSK"));
+		ksr->bundles[2].keys[0].dnskey = saved;
+	}
 	/* an ECDSA ZSK next to an RSA KSK leaves algorithm 13 unsigned */
 	{
 		EVP_PKEY *ec = EVP_EC_gen("P-256");
