@@ -69,8 +69,9 @@ out:
 
 struct kr_atomic {
 	char *path;
-	char *tmp; /* NULL when writing to stdout */
+	char *tmp; /* NULL when writing straight to stdout or a device */
 	FILE *f;
+	int close_f; /* f is ours to close (a device), not stdout */
 };
 
 int kr_atomic_begin(const char *path, mode_t mode, struct kr_atomic **out)
@@ -82,6 +83,18 @@ int kr_atomic_begin(const char *path, mode_t mode, struct kr_atomic **out)
 		return KR_ENOMEM;
 	if (strcmp(path, "-") == 0) {
 		a->f = stdout;
+		*out = a;
+		return KR_OK;
+	}
+	/* A device or pipe (/dev/null, /dev/stdout, a FIFO) is written in
+	 * place: renaming a temporary file over it would replace the device. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		if ((a->f = fopen(path, "w")) == NULL) {
+			kr_atomic_abort(a);
+			return KR_ESYS;
+		}
+		a->close_f = 1;
 		*out = a;
 		return KR_OK;
 	}
@@ -132,6 +145,8 @@ void kr_atomic_abort(struct kr_atomic *a)
 		if (a->f != NULL)
 			fclose(a->f);
 		unlink(a->tmp);
+	} else if (a->close_f) {
+		fclose(a->f);
 	}
 	free_atomic(a);
 	errno = saved;
@@ -155,8 +170,10 @@ int kr_atomic_commit(struct kr_atomic *a)
 {
 	if (a == NULL)
 		return KR_EINVAL;
-	if (a->tmp == NULL) { /* stdout */
+	if (a->tmp == NULL) { /* stdout or a device */
 		int rc = fflush(a->f) == 0 && !ferror(a->f) ? KR_OK : KR_ESYS;
+		if (a->close_f && fclose(a->f) != 0)
+			rc = KR_ESYS;
 		free_atomic(a);
 		return rc;
 	}

@@ -5,7 +5,9 @@
  * directory, so rename() is atomic), is flushed and fsync'd, closed with its
  * result checked, renamed over the target, and the directory is fsync'd.
  * Until kr_atomic_commit() succeeds the target is untouched; abort (or a
- * failed commit) removes the temporary file.  "-" as a path means stdout.
+ * failed commit) removes the temporary file.  "-" as a path means stdout;
+ * an existing device or FIFO (e.g. /dev/null) is written in place, never
+ * replaced.
  */
 #ifndef KR_FILEIO_H
 #define KR_FILEIO_H

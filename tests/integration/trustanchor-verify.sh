@@ -11,10 +11,14 @@ EMAIL=ta-signer@example.test
 # sign XML OUT CERT KEY [CHAIN...]: detached DER CMS by openssl
 sign() {
 	x=$1 o=$2 c=$3 k=$4; shift 4
-	cat "$@" /dev/null >"$T/chain.pem"
-	if [ -s "$T/chain.pem" ]; then set -- -certfile "$T/chain.pem"; else set --; fi
+	certfile=
+	if [ $# -gt 0 ]; then
+		cat "$@" >"$T/chain.pem" || die "chain for $o"
+		certfile="-certfile $T/chain.pem"
+	fi
+	# shellcheck disable=SC2086 # $certfile is empty or two words
 	openssl cms -sign -binary -md sha256 -nosmimecap -in "$x" -signer "$c" -inkey "$k" \
-		"$@" -outform DER -out "$o" || die "openssl cms -sign $x"
+		$certfile -outform DER -out "$o" || die "openssl cms -sign $x"
 }
 verify() { # XML P7S [options]
 	x=$1 p=$2; shift 2

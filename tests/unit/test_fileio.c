@@ -114,12 +114,27 @@ static void test_errors(void **state)
 	assert_int_equal(count_entries(), before);
 }
 
+/* /dev/null stays a device: a temporary file must never be renamed over it. */
+static void test_device_target(void **state)
+{
+	(void)state;
+	struct stat before, after;
+	assert_int_equal(stat("/dev/null", &before), 0);
+	assert_true(S_ISCHR(before.st_mode));
+	assert_int_equal(kr_write_file_atomic("/dev/null", "discarded", 9, 0644), 0);
+	assert_int_equal(stat("/dev/null", &after), 0);
+	assert_true(S_ISCHR(after.st_mode));
+	assert_int_equal(after.st_rdev, before.st_rdev);
+	assert_int_equal(after.st_ino, before.st_ino);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_read),
 		cmocka_unit_test(test_abort_keeps_old),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_device_target),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
