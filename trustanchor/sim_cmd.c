@@ -107,8 +107,10 @@ static void lint_usage(FILE *f)
 		"usage: keyroll-trustanchor lint (--plan FILE | --preset NAME | --skr FILE...)\n"
 		"                                [--max-size BYTES] [--warn-size BYTES] [--json]\n"
 		"Check a rollover plan or SKR series against RFC 5011 and the publisher-side\n"
-		"safe wait times.  Exit 1 if any finding is an error.\n"
-		"presets: root-2018, root-2026\n");
+		"safe wait times.  Exit 1 if any finding is an error.\npresets:");
+	for (size_t i = 0; sim_preset_names[i]; i++)
+		fprintf(f, " %s", sim_preset_names[i]);
+	fprintf(f, "\n");
 }
 
 int sim_cmd_lint(int argc, char **argv)

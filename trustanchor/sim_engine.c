@@ -39,6 +39,21 @@ _Static_assert(sizeof(struct sim_vstate) <= 64, "validator state must fit in 64 
 const char *const sim_class_names[SIM_NCLASSES] = {"trusts_old", "trusts_new", "pending",
 						    "failing",    "insecure",   "offline"};
 
+/* splitmix64: the one mixing function behind every random draw. */
+static uint64_t sim_mix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Uniform double in [0, 1) from 53 bits of h. */
+static double sim_unit(uint64_t h)
+{
+	return (double)(h >> 11) * (1.0 / 9007199254740992.0);
+}
+
 #define NEVER UINT32_MAX
 #define KS_MASK 0x0f
 #define KS_OBS_SHIFT 4

@@ -75,19 +75,4 @@ int sim_y_keys(struct fy_node *n, const struct sim_key *keys, size_t nkeys, uint
 	       char *errbuf, size_t errlen);
 void sim_y_close(struct fy_document *doc);
 
-/* splitmix64: the one mixing function behind every random draw. */
-static inline uint64_t sim_mix64(uint64_t x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* Uniform double in [0, 1) from 53 bits of h. */
-static inline double sim_unit(uint64_t h)
-{
-	return (double)(h >> 11) * (1.0 / 9007199254740992.0);
-}
-
 #endif
