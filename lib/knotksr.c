@@ -136,7 +136,8 @@ static int header_line(struct reader *r, const char *line)
 		return fail(r->errbuf, r->errlen, KR_EMALFORMED,
 			    "line %zu: unsupported %s version (want 1.0)", r->lineno, word);
 	p = skip_space(p + 3);
-	if (strncmp(p, "generated at ", 13) == 0) {
+	/* Knot 3.2+: "generated at"; earlier 3.x: "generated on" */
+	if (strncmp(p, "generated at ", 13) == 0 || strncmp(p, "generated on ", 13) == 0) {
 		char iso[40];
 		size_t n = strcspn(p + 13, " \t\r");
 		if (n == 0 || n >= sizeof(iso))

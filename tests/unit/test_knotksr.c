@@ -277,6 +277,17 @@ static void test_refused(void **state)
 	char err[256];
 	const char *ksr = "ksr-3.2.6.txt", *skr = "skr-3.2.6.txt";
 	assert_int_equal(parse_edit(ksr, NULL, NULL, err, sizeof(err)), 0);
+	/* Knot before 3.2: no ISO time in headers, "generated on ... by KnotDNS" */
+	assert_int_equal(parse_edit(ksr,
+				    ";; KeySigningRequest 1.0 generated at 2026-11-22T16:22:52Z by "
+				    "Knot DNS 3.2.6",
+				    ";; KeySigningRequest 1.0 generated on 2026-11-22T16:22:52Z by "
+				    "KnotDNS 3.0.5",
+				    err, sizeof(err)),
+			 0);
+	assert_int_equal(parse_edit(ksr, " (2026-11-22T16:22:52Z) =========", " ===========", err,
+				    sizeof(err)),
+			 0);
 	/* truncated: the closing line is gone */
 	assert_int_equal(parse_edit(ksr,
 				    ";; KeySigningRequest 1.0 generated at 2026-11-22T16:22:52Z by "
