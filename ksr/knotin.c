@@ -15,8 +15,8 @@
 enum { FMT_AUTO = 0, FMT_XML, FMT_KNOT };
 
 static struct {
-	int format;     /* of the input (validate, show) */
-	int out_format; /* of the output (sign) */
+	int format;		/* of the input (validate, show) */
+	int out_format;		/* of the output (sign) */
 	int64_t validity, step; /* 0 = not given */
 	int from_policy;
 } knot;
@@ -33,16 +33,17 @@ int kr_knot_option(int opt, const char *arg, int output)
 		else if (!output && strcmp(arg, "auto") == 0)
 			knot.format = FMT_AUTO;
 		else {
-			kr_cli_error("--format %s: want xml or knot%s", arg, output ? "" : " (or auto)");
+			kr_cli_error("--format %s: want xml or knot%s", arg,
+				     output ? "" : " (or auto)");
 			return KR_EXIT_USAGE;
 		}
 		return KR_EXIT_OK;
 	case KR_OPT_KNOT_VALIDITY:
 	case KR_OPT_KNOT_STEP:
 		if (kr_duration_parse(arg, d) != KR_OK || *d <= 0) {
-			kr_cli_error("--%s %s: not a positive ISO 8601 duration (PT8S, P14D)",
-				     opt == KR_OPT_KNOT_VALIDITY ? "bundle-validity" : "bundle-step",
-				     arg);
+			kr_cli_error(
+			    "--%s %s: not a positive ISO 8601 duration (PT8S, P14D)",
+			    opt == KR_OPT_KNOT_VALIDITY ? "bundle-validity" : "bundle-step", arg);
 			return KR_EXIT_USAGE;
 		}
 		return KR_EXIT_OK;
@@ -81,8 +82,9 @@ static int read_knot(const uint8_t *buf, size_t len, int kind, struct kr_ksr_doc
 		kr_policy_free(pol);
 	}
 	if (knot.validity == 0 || knot.step == 0) {
-		snprintf(errbuf, errlen, "a Knot KSR needs --bundle-validity and --bundle-step "
-					 "(or a policy giving them)");
+		snprintf(errbuf, errlen,
+			 "a Knot KSR needs --bundle-validity and --bundle-step "
+			 "(or a policy giving them)");
 		return KR_EINVAL;
 	}
 	struct kr_knot_ksr_opts o = {.validity = knot.validity, .step = knot.step};
@@ -95,8 +97,9 @@ int kr_knot_parse_doc(const uint8_t *buf, size_t len, struct kr_ksr_doc **out, c
 	int kind = kr_knot_detect(buf, len);
 	errbuf[0] = '\0';
 	if (knot.format == FMT_KNOT && kind == 0) {
-		snprintf(errbuf, errlen, "not a Knot DNS KSR or SKR (no ';; KeySigningRequest 1.0' "
-					 "or ';; SignedKeyResponse 1.0' first line)");
+		snprintf(errbuf, errlen,
+			 "not a Knot DNS KSR or SKR (no ';; KeySigningRequest 1.0' "
+			 "or ';; SignedKeyResponse 1.0' first line)");
 		return KR_EMALFORMED;
 	}
 	if (knot.format != FMT_XML && kind != 0)

@@ -20,15 +20,17 @@
 enum { KR_OPT_KNOT_FORMAT = 3000, KR_OPT_KNOT_VALIDITY, KR_OPT_KNOT_STEP };
 
 /* getopt_long entries for the three options. */
-#define KR_KNOT_LONGOPTS                                                                       \
-	{"format", required_argument, NULL, KR_OPT_KNOT_FORMAT},                               \
-	{"bundle-validity", required_argument, NULL, KR_OPT_KNOT_VALIDITY},                    \
+/* clang-format off */
+#define KR_KNOT_LONGOPTS                                                       \
+	{"format", required_argument, NULL, KR_OPT_KNOT_FORMAT},               \
+	{"bundle-validity", required_argument, NULL, KR_OPT_KNOT_VALIDITY},    \
 	{"bundle-step", required_argument, NULL, KR_OPT_KNOT_STEP}
+/* clang-format on */
 
 /* Usage lines for them; what --format means differs per command. */
-#define KR_KNOT_USAGE_BUNDLES                                                                  \
-	"  --bundle-validity D a Knot KSR becomes bundles valid for D (ISO 8601 duration;\n"   \
-	"                      default: the policy's max_signature_validity) ...\n"           \
+#define KR_KNOT_USAGE_BUNDLES                                                                      \
+	"  --bundle-validity D a Knot KSR becomes bundles valid for D (ISO 8601 duration;\n"       \
+	"                      default: the policy's max_signature_validity) ...\n"                \
 	"  --bundle-step D     ... starting every D (default: max_bundle_interval)\n"
 
 /* Handle a KR_OPT_KNOT_* option; 0 or the exit status for a bad value.

@@ -21,12 +21,12 @@
 
 #define MAX_RECORD 16384  /* one joined record (an RSA-16384 key fits) */
 #define MAX_SECTIONS 4096 /* sections in one file */
-#define MAX_SET 64        /* records of one type in one section */
+#define MAX_SET 64	  /* records of one type in one section */
 
 static const char *const kind_word[] = {NULL, "KeySigningRequest", "SignedKeyResponse"};
 
 static int fail(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(char *errbuf, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -84,7 +84,7 @@ static int key_identifier(const struct kr_dnskey *k, char **out)
 /* --- section reader --------------------------------------------------------- */
 
 struct reader {
-	int kind;            /* KR_KSR_REQUEST or KR_KSR_RESPONSE */
+	int kind; /* KR_KSR_REQUEST or KR_KSR_RESPONSE */
 	struct kr_name owner;
 	int have_owner;
 	size_t nsec;
@@ -334,7 +334,8 @@ static int read_sections(struct reader *r, const uint8_t *text, size_t len)
 		size_t n = nl ? (size_t)(nl - (text + pos)) : len - pos;
 		r->lineno++;
 		if (n >= MAX_RECORD) {
-			rc = fail(r->errbuf, r->errlen, KR_ETOOBIG, "line %zu: too long", r->lineno);
+			rc =
+			    fail(r->errbuf, r->errlen, KR_ETOOBIG, "line %zu: too long", r->lineno);
 			goto out;
 		}
 		memcpy(line, text + pos, n);
@@ -391,8 +392,7 @@ static int read_sections(struct reader *r, const uint8_t *text, size_t len)
 	if (depth || reclen)
 		rc = fail(r->errbuf, r->errlen, KR_ETRUNC, "input ends inside a record");
 	else if (r->nsec == 0)
-		rc = fail(r->errbuf, r->errlen, KR_EMALFORMED, "no %s section",
-			  kind_word[r->kind]);
+		rc = fail(r->errbuf, r->errlen, KR_EMALFORMED, "no %s section", kind_word[r->kind]);
 	else if (r->sec[r->nsec - 1].nkeys == 0)
 		rc = fail(r->errbuf, r->errlen, KR_EMALFORMED, "the last section has no DNSKEY");
 	else if (!r->closed)
@@ -466,8 +466,8 @@ static int doc_new(struct reader *r, const uint8_t *text, size_t len, struct kr_
 }
 
 /* Append a copy of section s as a bundle [inception, expiration). */
-static int doc_add_bundle(struct kr_ksr_doc *d, const uint8_t md[32],
-			  const struct kr_ksr_bundle *s, int64_t inception, int64_t expiration)
+static int doc_add_bundle(struct kr_ksr_doc *d, const uint8_t md[32], const struct kr_ksr_bundle *s,
+			  int64_t inception, int64_t expiration)
 {
 	struct kr_ksr_bundle *b = realloc(d->bundles, (d->nbundles + 1) * sizeof(*b));
 	uint8_t bmd[32], t[8];
@@ -533,12 +533,14 @@ int kr_knot_ksr_parse(const uint8_t *text, size_t len, const struct kr_knot_ksr_
 	/* The overlap claimed is the one made: validity - step inside a section,
 	 * more where a section starts off the step grid (Knot's end marker). */
 	d->zsk_policy.min_validity_overlap = d->zsk_policy.max_validity_overlap =
-		opts->validity - opts->step;
+	    opts->validity - opts->step;
 	for (size_t i = 1; i < d->nbundles; i++) {
 		int64_t ov = d->bundles[i - 1].expiration - d->bundles[i].inception;
 		struct kr_ksr_policy *p = &d->zsk_policy;
-		p->min_validity_overlap = ov < p->min_validity_overlap ? ov : p->min_validity_overlap;
-		p->max_validity_overlap = ov > p->max_validity_overlap ? ov : p->max_validity_overlap;
+		p->min_validity_overlap =
+		    ov < p->min_validity_overlap ? ov : p->min_validity_overlap;
+		p->max_validity_overlap =
+		    ov > p->max_validity_overlap ? ov : p->max_validity_overlap;
 	}
 	*out = d;
 	d = NULL; /* transferred */
@@ -574,7 +576,7 @@ int kr_knot_skr_parse(const uint8_t *text, size_t len, struct kr_ksr_doc **out, 
 		for (size_t k = 0; k < s->nkeys; k++) {
 			const struct kr_dnskey *key = &s->keys[k].dnskey;
 			struct kr_ksr_policy *p =
-				(key->flags & KR_DNSKEY_SEP) ? &d->ksk_policy : &d->zsk_policy;
+			    (key->flags & KR_DNSKEY_SEP) ? &d->ksk_policy : &d->zsk_policy;
 			if ((rc = policy_add_alg(p, key))) {
 				rc = fail(errbuf, errlen, rc, "section %zu: key %u: %s", i + 1,
 					  s->keys[k].key_tag, kr_strerror(rc));
@@ -606,8 +608,7 @@ static int check_bundle(const struct kr_ksr_doc *skr, size_t i, char *errbuf, si
 			    "bundle %s: inceptions must increase (Knot keys sections by time)",
 			    b->id);
 	if (b->inception < 0 || b->inception > UINT32_MAX)
-		return fail(errbuf, errlen, KR_ERANGE, "bundle %s: inception out of range",
-			    b->id);
+		return fail(errbuf, errlen, KR_ERANGE, "bundle %s: inception out of range", b->id);
 	for (size_t k = 1; k < b->nkeys; k++)
 		if (b->keys[k].ttl != b->keys[0].ttl)
 			return fail(errbuf, errlen, KR_EPOLICY, "bundle %s: DNSKEY TTLs differ",
@@ -658,16 +659,16 @@ int kr_knot_skr_write(const struct kr_ksr_doc *skr, int64_t generated, char **te
 			goto out;
 		fprintf(f, ";; SignedKeyResponse 1.0 %" PRId64 " (%s) =====\n", b->inception, when);
 		for (size_t k = 0; k < b->nkeys; k++) {
-			if ((rc = kr_dnskey_format(&skr->domain, b->keys[k].ttl,
-						   &b->keys[k].dnskey, &line)))
+			if ((rc = kr_dnskey_format(&skr->domain, b->keys[k].ttl, &b->keys[k].dnskey,
+						   &line)))
 				goto out;
 			fprintf(f, "%s\n", line);
 			free(line);
 			line = NULL;
 		}
 		for (size_t k = 0; k < b->nsigs; k++) {
-			if ((rc = kr_rrsig_format(&skr->domain, b->sigs[k].ttl,
-						  &b->sigs[k].rrsig, &line)))
+			if ((rc = kr_rrsig_format(&skr->domain, b->sigs[k].ttl, &b->sigs[k].rrsig,
+						  &line)))
 				goto out;
 			fprintf(f, "%s\n", line);
 			free(line);

@@ -40,7 +40,7 @@
 /* How a KSR's sections are cut into bundles (both in seconds). */
 struct kr_knot_ksr_opts {
 	int64_t validity; /* expiration - inception of every bundle; > 0 */
-	int64_t step;     /* between inceptions inside one section; 0 < step <= validity */
+	int64_t step;	  /* between inceptions inside one section; 0 < step <= validity */
 };
 
 /* KR_KSR_REQUEST for a Knot KSR, KR_KSR_RESPONSE for a Knot SKR (judged by

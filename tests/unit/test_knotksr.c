@@ -108,9 +108,9 @@ static void verify_bundles(const struct kr_ksr_doc *d)
 				    0)
 					signer = &keys[k];
 			assert_non_null(signer);
-			assert_int_equal(kr_rrsig_verify(&b->sigs[s].rrsig, &d->domain, keys,
-							 b->nkeys, signer),
-					 0);
+			assert_int_equal(
+			    kr_rrsig_verify(&b->sigs[s].rrsig, &d->domain, keys, b->nkeys, signer),
+			    0);
 		}
 	}
 }
@@ -136,9 +136,9 @@ static void test_real_skr(void **state)
 	/* one flipped bit in Knot's signature must fail verification */
 	d->bundles[2].sigs[0].rrsig.sig[10] ^= 0x01;
 	struct kr_dnskey keys[2] = {d->bundles[2].keys[0].dnskey, d->bundles[2].keys[1].dnskey};
-	assert_int_equal(kr_rrsig_verify(&d->bundles[2].sigs[0].rrsig, &d->domain, keys, 2,
-					 &keys[1]),
-			 KR_EBADSIG);
+	assert_int_equal(
+	    kr_rrsig_verify(&d->bundles[2].sigs[0].rrsig, &d->domain, keys, 2, &keys[1]),
+	    KR_EBADSIG);
 	kr_ksr_free(d);
 	free(text);
 }
@@ -167,8 +167,8 @@ static struct kr_ksr_doc *sign_ksr(const struct kr_ksr_doc *ksr, EVP_PKEY *pkey)
 			assert_int_equal(kr_ksr_bundle_add_key(b, &in->keys[k]), 0);
 			keys[k] = in->keys[k].dnskey;
 		}
-		struct kr_ksr_key ksk = {.key_identifier = "KSK-test", .ttl = 3600,
-					 .dnskey = signer.key};
+		struct kr_ksr_key ksk = {
+		    .key_identifier = "KSK-test", .ttl = 3600, .dnskey = signer.key};
 		ksk.key_tag = kr_dnskey_keytag(&ksk.dnskey);
 		assert_int_equal(kr_ksr_bundle_add_key(b, &ksk), 0);
 		keys[in->nkeys] = signer.key;
@@ -197,9 +197,8 @@ static void test_write_roundtrip(void **state)
 	struct kr_ksr_doc *ksr = NULL, *skr = NULL, *back = NULL;
 	char err[256] = "", *out = NULL;
 	size_t outlen = 0;
-	assert_int_equal(kr_knot_ksr_parse((uint8_t *)text, len, &knot_like, &ksr, err,
-					   sizeof(err)),
-			 0);
+	assert_int_equal(
+	    kr_knot_ksr_parse((uint8_t *)text, len, &knot_like, &ksr, err, sizeof(err)), 0);
 	EVP_PKEY *pkey = rsa_key();
 	skr = sign_ksr(ksr, pkey);
 	assert_int_equal(kr_knot_skr_write(skr, 1795364572, &out, &outlen, err, sizeof(err)), 0);
@@ -260,8 +259,8 @@ static int parse_edit(const char *file, const char *from, const char *to, char *
 	}
 	struct kr_ksr_doc *d = NULL;
 	int rc = strstr(file, "ksr")
-			 ? kr_knot_ksr_parse((uint8_t *)buf, strlen(buf), &knot_like, &d, err, errlen)
-			 : kr_knot_skr_parse((uint8_t *)buf, strlen(buf), &d, err, errlen);
+		     ? kr_knot_ksr_parse((uint8_t *)buf, strlen(buf), &knot_like, &d, err, errlen)
+		     : kr_knot_skr_parse((uint8_t *)buf, strlen(buf), &d, err, errlen);
 	if (rc == 0)
 		assert_non_null(d);
 	else
@@ -289,21 +288,25 @@ static void test_refused(void **state)
 				    ";; KeySigningRequest 1.0 generated at", err, sizeof(err)),
 			 KR_EMALFORMED);
 	/* cut inside a record */
-	assert_int_equal(parse_edit(ksr, "\t\t\t\t) ; ZSK, RSASHA256 (2048b), id = 670\n;; KeySigningRequest 1.0 generated",
-				    "", err, sizeof(err)),
-			 KR_ETRUNC);
+	assert_int_equal(
+	    parse_edit(
+		ksr,
+		"\t\t\t\t) ; ZSK, RSASHA256 (2048b), id = 670\n;; KeySigningRequest 1.0 generated",
+		"", err, sizeof(err)),
+	    KR_ETRUNC);
 	/* the ISO time disagrees with the unix time */
-	assert_int_equal(parse_edit(ksr, "(2026-11-22T16:22:52Z)", "(2026-11-22T16:22:53Z)", err,
-				    sizeof(err)),
-			 KR_EMALFORMED);
+	assert_int_equal(
+	    parse_edit(ksr, "(2026-11-22T16:22:52Z)", "(2026-11-22T16:22:53Z)", err, sizeof(err)),
+	    KR_EMALFORMED);
 	assert_non_null(strstr(err, "disagrees"));
 	/* times must increase */
-	assert_int_equal(parse_edit(ksr, "1800548572 (2027-01-21T16:22:52Z)", "1795364572", err,
-				    sizeof(err)),
-			 KR_EMALFORMED);
+	assert_int_equal(
+	    parse_edit(ksr, "1800548572 (2027-01-21T16:22:52Z)", "1795364572", err, sizeof(err)),
+	    KR_EMALFORMED);
 	/* a BIND 9.20 style header (RRSIG-style time) is named, not misread */
 	assert_int_equal(parse_edit(ksr, "1.0 1795364572 (2026-11-22T16:22:52Z)",
-				    "1.0 20261122162252 (Sun Nov 22 16:22:52 2026)", err, sizeof(err)),
+				    "1.0 20261122162252 (Sun Nov 22 16:22:52 2026)", err,
+				    sizeof(err)),
 			 KR_EMALFORMED);
 	assert_non_null(strstr(err, "BIND"));
 	/* unknown version */
@@ -312,24 +315,26 @@ static void test_refused(void **state)
 			 KR_EMALFORMED);
 	/* records other than DNSKEY; an RRSIG in a KSR; another owner */
 	assert_int_equal(parse_edit(ksr, "example.            \t3600 DNSKEY",
-				    "example. 3600 A 192.0.2.1\nexample.            \t3600 DNSKEY", err,
-				    sizeof(err)),
+				    "example. 3600 A 192.0.2.1\nexample.            \t3600 DNSKEY",
+				    err, sizeof(err)),
 			 KR_EMALFORMED);
-	assert_int_equal(parse_edit(skr, "=========\n",
-				    "=========\nexample. 3600 CDS 1 8 2 00\n", err, sizeof(err)),
+	assert_int_equal(parse_edit(skr, "=========\n", "=========\nexample. 3600 CDS 1 8 2 00\n",
+				    err, sizeof(err)),
 			 KR_EMALFORMED);
 	assert_int_equal(parse_edit(ksr, "example.            \t3600 DNSKEY",
 				    "other.example. 3600 DNSKEY", err, sizeof(err)),
 			 KR_EMALFORMED);
-	assert_int_equal(parse_edit(ksr, "example.            \t3600 DNSKEY 256",
-				    "example. 3600 DNSKEY 256 3 8 AwEAAQ==\nexample. 7200 DNSKEY 256",
-				    err, sizeof(err)),
-			 KR_EMALFORMED);
+	assert_int_equal(
+	    parse_edit(ksr, "example.            \t3600 DNSKEY 256",
+		       "example. 3600 DNSKEY 256 3 8 AwEAAQ==\nexample. 7200 DNSKEY 256", err,
+		       sizeof(err)),
+	    KR_EMALFORMED);
 	/* a record before the first header; a header of the other kind */
-	assert_int_equal(parse_edit(ksr, ";; KeySigningRequest 1.0 1795364572",
-				    "example. 3600 DNSKEY 256 3 8 AwEAAQ==\n;; KeySigningRequest 1.0 1795364572",
-				    err, sizeof(err)),
-			 KR_EMALFORMED);
+	assert_int_equal(
+	    parse_edit(ksr, ";; KeySigningRequest 1.0 1795364572",
+		       "example. 3600 DNSKEY 256 3 8 AwEAAQ==\n;; KeySigningRequest 1.0 1795364572",
+		       err, sizeof(err)),
+	    KR_EMALFORMED);
 	assert_int_equal(parse_edit(ksr, ";; KeySigningRequest 1.0 1800548572",
 				    ";; SignedKeyResponse 1.0 1800548572", err, sizeof(err)),
 			 KR_EMALFORMED);
@@ -340,9 +345,9 @@ static void test_refused(void **state)
 	assert_int_equal(parse_edit(ksr, "AwEAAbIX5Ns8", "AwEAAbIX5N!8", err, sizeof(err)),
 			 KR_EMALFORMED);
 	/* an SKR RRSIG whose key is not in its section */
-	assert_int_equal(parse_edit(skr, "20261122145252 20152", "20261122145252 20153", err,
-				    sizeof(err)),
-			 KR_EMALFORMED);
+	assert_int_equal(
+	    parse_edit(skr, "20261122145252 20152", "20261122145252 20153", err, sizeof(err)),
+	    KR_EMALFORMED);
 	assert_non_null(strstr(err, "not in the section"));
 	/* bundle step longer than the validity */
 	struct kr_ksr_doc *d = NULL;
@@ -380,9 +385,9 @@ static void test_truncations(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_detect),	       cmocka_unit_test(test_real_ksr),
-		cmocka_unit_test(test_real_skr),       cmocka_unit_test(test_write_roundtrip),
-		cmocka_unit_test(test_refused),	       cmocka_unit_test(test_truncations),
+	    cmocka_unit_test(test_detect),   cmocka_unit_test(test_real_ksr),
+	    cmocka_unit_test(test_real_skr), cmocka_unit_test(test_write_roundtrip),
+	    cmocka_unit_test(test_refused),  cmocka_unit_test(test_truncations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
