@@ -129,6 +129,7 @@ static int check_segments(const struct sim_timeline *tl, const struct sim_lint_o
 {
 	int in_big = 0, in_warn = 0, in_unsigned = 0, in_expired = 0;
 	uint8_t selfsign_bad = 0;
+	uint64_t alg_reported = 0;
 	int rc = 0;
 
 	for (size_t i = 0; i < tl->nsegs && !rc; i++) {
@@ -165,6 +166,24 @@ static int check_segments(const struct sim_timeline *tl, const struct sim_lint_o
 				selfsign_bad |= (uint8_t)(1u << k);
 			}
 		selfsign_bad &= g->revoked & ~g->rsigners;
+		/* RFC 4035 2.2: an RRSIG for each algorithm of the apex keys */
+		for (size_t k = 0; k < tl->nkeys && !rc; k++) {
+			uint8_t alg = tl->keys[k].algorithm, have = 0;
+			if (!((g->present | g->revoked) & (1u << k)) || (alg_reported & (1ull << (alg & 63))))
+				continue;
+			for (size_t j = 0; j < tl->nkeys; j++)
+				if (((g->signers | g->rsigners) & (1u << j)) && tl->keys[j].algorithm == alg)
+					have = 1;
+			if (!have) {
+				rc = add_finding(l, g->start, SIM_ERROR, "ALG-UNSIGNED",
+						 "%s (algorithm %u) is published but no key of algorithm %u "
+						 "signs the DNSKEY RRset (RFC 4035 2.2; in an algorithm roll an "
+						 "algorithm signs before its KSK is published and until it is "
+						 "removed, RFC 6781 4.1.4)",
+						 tl->keys[k].name, alg, alg);
+				alg_reported |= 1ull << (alg & 63);
+			}
+		}
 	}
 	return rc;
 }

@@ -430,6 +430,23 @@ static void test_algorithm(void **state)
 		 "events:\n  - {date: 2020-01-11, publish: B}\n"
 		 "  - {date: 2020-03-01, sign: B}\n  - {date: 2020-04-01, unsign: A}\n");
 	assert_int_equal(sim_plan_parse(yaml, strlen(yaml), &tl, NULL, 0), 0);
+	{
+		/* B is published 50 days before it signs, A stays published
+		 * after it stops signing: RFC 4035 2.2 is broken twice */
+		struct sim_lint_options lo;
+		struct sim_lint *l = NULL;
+		int64_t t;
+		sim_lint_defaults(&lo);
+		assert_int_equal(sim_lint_run(tl, &lo, &l), 0);
+		assert_int_equal(l->errors, 2);
+		kr_time_parse("2020-01-11", &t);
+		assert_string_equal(l->findings[0].check, "ALG-UNSIGNED");
+		assert_int_equal(l->findings[0].when, t);
+		kr_time_parse("2020-04-01", &t);
+		assert_string_equal(l->findings[1].check, "ALG-UNSIGNED");
+		assert_int_equal(l->findings[1].when, t);
+		sim_lint_free(l);
+	}
 	pop = one(tl, "    implementation: rfc5011\n    anchors: [A]\n    algorithms: [8]\n");
 	o = run1(tl, pop);
 	assert_int_equal(KS(o, 1), SIM_K_START);
