@@ -41,7 +41,11 @@ HOLD=120                    # add-holddown = del-holddown = keep-missing
 VALIDITY=$((4 * SLOT))
 NSLOTS=15                   # the KSR covers slots 1..NSLOTS: 15 minutes
 
-for tool in knotd keymgr kdig unbound softhsm2-util; do
+case $VALIDATORS in
+[1-9] | [1-4][0-9] | 50) ;;
+*) echo "testbed: error: VALIDATORS must be 1 to 50 (127.0.0.2 ...)" >&2; exit 2 ;;
+esac
+for tool in knotd keymgr kdig unbound unbound-checkconf softhsm2-util; do
 	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
 done
 [ -x "$PY" ] || { echo "skip: /usr/bin/python3 not installed"; exit 77; }
