@@ -57,7 +57,14 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 .PHONY: all check run-check unit integration demo bench install clean asan fuzz fuzz-bins fuzz-smoke deps format
 all: $(TOOL_BINS)
 
-$(BUILD)/%.o: %.c
+# Objects are rebuilt when the compiled-in settings change (make install
+# PREFIX=/usr after a default build must not keep /usr/local paths).
+CONFIG_STAMP := $(BUILD)/config.stamp
+CONFIG_TEXT  := $(VERSION) $(DATADIR) $(CC) $(SAN)
+$(shell mkdir -p $(BUILD) && { echo '$(CONFIG_TEXT)' | cmp -s - $(CONFIG_STAMP) || \
+	echo '$(CONFIG_TEXT)' > $(CONFIG_STAMP); })
+
+$(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
