@@ -229,7 +229,8 @@ int ksr_cmd_generate(int argc, char **argv)
 		goto out;
 	p.timestamp = (int64_t)time(NULL);
 
-	status = kr_hsm_open(&hopts, &ks) ? KR_EXIT_ENV : KR_EXIT_OK;
+	rc = kr_hsm_open(&hopts, &ks);
+	status = kr_exit_status(rc); /* kr_hsm_open printed why */
 	if (status)
 		goto out;
 	status = kr_tool_signers(ks, labels, nzsks, KR_DNSKEY_ZONE, signers);

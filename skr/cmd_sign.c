@@ -396,8 +396,8 @@ int skr_cmd_sign(int argc, char **argv)
 		goto out;
 	}
 
-	if (kr_hsm_open(&a.hsm, &ks) != KR_OK) {
-		status = KR_EXIT_ENV;
+	if ((rc = kr_hsm_open(&a.hsm, &ks)) != KR_OK) {
+		status = kr_exit_status(rc); /* kr_hsm_open printed why */
 		goto out;
 	}
 	if ((status = kr_tool_signers(ks, a.ksks, a.nksks, 257, signers)))

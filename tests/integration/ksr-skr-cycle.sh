@@ -135,6 +135,9 @@ expect_fail 3 "$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/zpin" --pol
 	--zsk nosuchkey --start 2027-01-01 --out "$T/x.ksr"
 expect_fail 3 "$BIN/keyroll-ksr" generate --token zsk --pin-file "$T/kpin" --policy "$T/root.yaml" \
 	--zsk root-zsk-2 --start 2027-01-01 --out "$T/x.ksr"
+# no token named at all: a usage error
+(unset KEYROLL_TOKEN; expect_fail 2 "$BIN/keyroll-ksr" generate --pin-file "$T/zpin" \
+	--policy "$T/root.yaml" --zsk root-zsk-2 --start 2027-01-01 --out "$T/x.ksr")
 [ ! -e "$T/x.ksr" ]
 
 # --- a TLD, per algorithm: generate, validate, sign (rollover through two

@@ -151,6 +151,8 @@ expect_fail 3 "$T/o2.xml" $SIGN --token legacy --pin-file "$T/badpin" --ksk KSK1
 expect_fail 3 "$T/o3.xml" $SIGN --token legacy --pin-file "$T/pin" --ksk KSK9 --out "$T/o3.xml"
 grep -q 'KSK9' "$T/fail.log"
 expect_fail 3 "$T/o4.xml" $SIGN --token nosuchtoken --pin-file "$T/pin" --ksk KSK1 --out "$T/o4.xml"
+# No token named at all is a usage error, not an HSM failure.
+(unset KEYROLL_TOKEN; expect_fail 2 "$T/o4.xml" $SIGN --pin-file "$T/pin" --ksk KSK1 --out "$T/o4.xml")
 expect_fail 2 "$T/o5.xml" $SIGN --token legacy --pin-file "$T/pin" --ksk KSK1 --schema nosuch \
 	--out "$T/o5.xml"
 # a schema needing two KSKs with one, and a KSK the schema does not use
